@@ -1,0 +1,161 @@
+"""Input validation shared by every fashionnet estimator and transformer.
+
+One validator, used at every public boundary, so that all of fashionnet
+answers bad input with the same kind of message: what was expected, what
+arrived, and how to fix it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["check_images", "check_labels", "split_label_column", "as_pixel_array"]
+
+#: Name of the label column in the study's (Kaggle CSV) layout.
+LABEL_COLUMN = "label"
+
+
+def _is_frame(X: Any) -> bool:
+    # Avoid importing pandas for plain arrays; duck-type on the DataFrame API.
+    return hasattr(X, "columns") and hasattr(X, "to_numpy") and hasattr(X, "dtypes")
+
+
+def as_pixel_array(X: Any, *, name: str = "X", label_column: str = LABEL_COLUMN) -> np.ndarray:
+    """Return ``X`` as a numeric ndarray without copying when possible.
+
+    DataFrames are accepted when every column is numeric and no label column
+    is present; lists and other array-likes go through :func:`numpy.asarray`.
+    """
+    if _is_frame(X):
+        if label_column in X.columns:
+            raise ValueError(
+                f"{name} has a {label_column!r} column: pass pixels only. Split it off first, "
+                f"e.g. y = df.pop({label_column!r}) or X = df.drop(columns={label_column!r})."
+            )
+        non_numeric = [c for c, dt in X.dtypes.items() if not _is_numeric_dtype(dt)]
+        if non_numeric:
+            raise TypeError(
+                f"{name} has non-numeric columns {non_numeric[:5]}; pixels must be numbers "
+                "(uint8 0..255 or floats). Drop or convert those columns."
+            )
+        X = X.to_numpy()
+    else:
+        X = np.asarray(X)
+    if X.dtype == object or not (
+        np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating)
+    ):
+        raise TypeError(
+            f"{name} must hold numbers (uint8 0..255 or floats); got dtype {X.dtype}. "
+            "Convert it with np.asarray(X, dtype=np.uint8) or np.float32."
+        )
+    return X
+
+
+def _is_numeric_dtype(dtype: Any) -> bool:
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:  # pandas extension dtypes
+        kind = getattr(dtype, "kind", "O")
+    return kind in "uif"
+
+
+def check_images(
+    X: Any,
+    *,
+    name: str = "X",
+    allow_channels: bool = True,
+    min_samples: int = 1,
+) -> np.ndarray:
+    """Validate a batch of images and return it as ``(n, H, W)`` or ``(n, H, W, C)``.
+
+    Accepted layouts are flat rows ``(n, H*W)`` with a square number of
+    pixels (784 for Fashion-MNIST), images ``(n, H, W)`` and images with
+    channels ``(n, H, W, C)``. Integer input must lie in 0..255 and is returned
+    as uint8 (no copy when it already is uint8); float input must be finite and
+    keeps its dtype.
+
+    Parameters
+    ----------
+    X : array-like or pandas.DataFrame
+        The images.
+    name : str, default="X"
+        Name used in error messages.
+    allow_channels : bool, default=True
+        Whether a trailing channel axis is accepted.
+    min_samples : int, default=1
+        Smallest accepted number of images.
+
+    Returns
+    -------
+    numpy.ndarray
+        The validated images, never flat.
+
+    Raises
+    ------
+    ValueError
+        Wrong shape, NaN or infinite values, integers outside 0..255, too few
+        images, or a label column in a DataFrame.
+    TypeError
+        Non-numeric data.
+    """
+    X = as_pixel_array(X, name=name)
+    expected = "(n, 28, 28) or (n, 784)" + (" or (n, H, W, C)" if allow_channels else "")
+    if X.ndim == 2:
+        side = math.isqrt(X.shape[1])
+        if X.shape[1] == 0 or side * side != X.shape[1]:
+            raise ValueError(
+                f"expected images of shape {expected}; got {X.shape}. Flat rows must hold "
+                "a square number of pixels (784 = 28 x 28)."
+            )
+        X = X.reshape(X.shape[0], side, side)
+    elif X.ndim == 4 and not allow_channels:
+        raise ValueError(f"expected images of shape {expected}; got {X.shape}.")
+    elif X.ndim not in (3, 4):
+        raise ValueError(f"expected images of shape {expected}; got {X.shape}.")
+    if X.shape[0] < min_samples:
+        raise ValueError(
+            f"{name} holds {X.shape[0]} images; at least {min_samples} are needed."
+        )
+    if np.issubdtype(X.dtype, np.floating):
+        if X.size and not np.isfinite(X).all():
+            raise ValueError(
+                f"{name} contains NaN or infinite values; fill or drop those images first "
+                "(DataAuditor reports where they are)."
+            )
+        return X
+    if X.dtype == np.uint8:
+        return X
+    if X.dtype == np.bool_:
+        raise TypeError(f"{name} is boolean; images must be uint8 0..255 or floats.")
+    if X.size and (X.min() < 0 or X.max() > 255):
+        raise ValueError(
+            f"{name} holds integers outside 0..255 (min {X.min()}, max {X.max()}); "
+            "pixels must be grey levels. Scale floats with PixelScaler instead."
+        )
+    return X.astype(np.uint8)
+
+
+def check_labels(y: Any, *, n_samples: int | None = None, name: str = "y") -> np.ndarray:
+    """Validate a 1-d label vector, optionally of a given length."""
+    if _is_frame(y):
+        y = y.to_numpy()
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-d (one label per image); got shape {y.shape}.")
+    if n_samples is not None and y.shape[0] != n_samples:
+        raise ValueError(
+            f"X has {n_samples} images but {name} has {y.shape[0]} labels; they must agree."
+        )
+    return y
+
+
+def split_label_column(frame: Any, label_column: str = LABEL_COLUMN) -> tuple[Any, Any]:
+    """Split the study's DataFrame into pixels and labels (``None`` if absent)."""
+    if _is_frame(frame) and label_column in frame.columns:
+        return frame.drop(columns=label_column), frame[label_column]
+    return frame, None
