@@ -1,0 +1,36 @@
+# One command each, from a fresh machine: `make study` runs the main job,
+# `make test` runs the tests. Both install what they need first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+OUT ?= study-out
+PROFILE ?= quick
+
+.PHONY: data venv study test docs bench clean
+
+data:  ## the real Fashion-MNIST, from Debian's package (offline-friendly)
+	@dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist; }
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+venv: $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[plot,test,docs]"
+
+study: data venv  ## the whole study as a report in $(OUT)/
+	$(BIN)/fashionnet study --profile $(PROFILE) --out $(OUT)
+
+test: data venv  ## unit, property, composition and doctest suites
+	$(BIN)/python -m pytest -q tests fashionnet --doctest-modules
+
+docs: venv
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+bench: data venv
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) docs/_build .pytest_cache .hypothesis
