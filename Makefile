@@ -17,8 +17,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-venv: $(BIN)/python
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[plot,test,docs]"
+	touch $@
+
+venv: $(VENV)/.installed
 
 study: data venv  ## the whole study as a report in $(OUT)/
 	$(BIN)/fashionnet study --profile $(PROFILE) --out $(OUT)

@@ -37,6 +37,5 @@ html_title = f"fashionnet {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "icon_links": [],
-    "check_switchers": False,
 }
 html_static_path: list[str] = []

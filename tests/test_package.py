@@ -1,0 +1,36 @@
+"""The package surface: version, public names, a TensorFlow-free import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import fashionnet
+
+
+def test_version():
+    assert isinstance(fashionnet.__version__, str)
+    assert fashionnet.__version__.count(".") == 2
+
+
+def test_import_does_not_load_tensorflow_or_keras():
+    code = (
+        "import sys, fashionnet, fashionnet.datasets;"
+        "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules];"
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_public_name_resolves():
+    for name in fashionnet.__all__:
+        assert getattr(fashionnet, name) is not None, name
+    assert set(fashionnet.__all__) <= set(dir(fashionnet))
+
+
+def test_unknown_attribute():
+    import pytest
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        fashionnet.nope  # noqa: B018
