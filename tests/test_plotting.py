@@ -6,12 +6,10 @@ import builtins
 import importlib
 import sys
 
+import matplotlib  # noqa: E402,F401
 import numpy as np
 import pandas as pd
 import pytest
-
-pytest.importorskip("matplotlib")
-
 from matplotlib.figure import Figure  # noqa: E402
 
 from fashionnet.datasets import CLASS_NAMES  # noqa: E402

@@ -1,0 +1,261 @@
+"""Benchmark fashionnet's Keras estimators against the plain-Keras way.
+
+Three parts, each run in fresh child processes so that peak RSS
+(``ru_maxrss``) measures one code path only:
+
+``--lenet``
+    ``LeNet5Classifier.fit`` against ``keras.Model.fit`` of the same network
+    on the same 60000 images for 2 epochs with the same batch size. The
+    plain-Keras baseline does what users do: ``X / 255`` as float32, padded
+    to 32x32x1, one-hot labels. Wall time (median over ``--repeat`` runs) and
+    peak RSS, side by side, with ratios (targets: <= 1.10 and <= 1.2).
+``--transfer``
+    ``TransferClassifier("vgg16", weights=None, input_size=48)`` for one
+    epoch on 10000 images: peak RSS and time, beside the study's way of
+    preparing those images (int64 frame, PIL resize image by image, float
+    copies), which alone peaked at 5.2 GB for 60000 images.
+``--accuracy``
+    The study's LeNet-5 architecture on the full training set, scored on the
+    full test set: epochs, time, accuracy (target: >= 0.89).
+
+Run all with ``python benchmarks/bench_fit.py`` or pick parts with flags.
+Timings on a loaded machine are noisy: compare ratios from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import resource
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+LENET_EPOCHS = 2
+#: Hyperparameters of the accuracy run: the study's architecture and optimizer
+#: (Adam, categorical cross-entropy) and defaults, trained for longer.
+ACCURACY_PARAMS = dict(learning_rate=1e-3, batch_size=32, epochs=40, random_state=0)
+
+
+def _peak_rss_mb() -> float:
+    # ru_maxrss is in KiB on Linux, bytes on macOS.
+    scale = 1 / 1024 if sys.platform != "darwin" else 1 / 1024**2
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+def _in_child(target, *args) -> dict:
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(1, maxtasksperchild=1) as pool:
+        return pool.apply(target, args)
+
+
+# --------------------------------------------------------------------------- LeNet
+
+
+def _lenet_fashionnet(batch_size: int) -> dict:
+    from fashionnet.datasets import load_fashion_mnist
+    from fashionnet.models import LeNet5Classifier
+
+    X, y = load_fashion_mnist("train")
+    start = time.perf_counter()
+    LeNet5Classifier(epochs=LENET_EPOCHS, batch_size=batch_size, random_state=0).fit(X, y)
+    wall = time.perf_counter() - start
+    return {"wall_s": wall, "fit_s": wall, "peak_rss_mb": _peak_rss_mb()}
+
+
+def _study_lenet(keras, n_classes: int = 10):
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input((32, 32, 1)),
+            layers.Conv2D(6, 5, activation="tanh"),
+            layers.AveragePooling2D(2),
+            layers.Activation("sigmoid"),
+            layers.Conv2D(16, 5, activation="tanh"),
+            layers.AveragePooling2D(2),
+            layers.Activation("sigmoid"),
+            layers.Conv2D(120, 5, activation="tanh"),
+            layers.Flatten(),
+            layers.Dense(84, activation="tanh"),
+            layers.Dense(n_classes, activation="softmax"),
+        ]
+    )
+
+
+def _lenet_plain_keras(batch_size: int) -> dict:
+    import keras
+    import numpy as np
+
+    from fashionnet.datasets import load_fashion_mnist
+
+    X, y = load_fashion_mnist("train")
+    start = time.perf_counter()
+    # What users do: scale to float32, pad to 32x32, add the channel axis.
+    X = np.pad(X / 255, ((0, 0), (2, 2), (2, 2))).astype("float32")[..., None]
+    Y = keras.utils.to_categorical(y, 10)
+    keras.utils.set_random_seed(0)
+    model = _study_lenet(keras)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    fit_start = time.perf_counter()
+    model.fit(X, Y, batch_size=batch_size, epochs=LENET_EPOCHS, verbose=0)
+    end = time.perf_counter()
+    return {"wall_s": end - start, "fit_s": end - fit_start, "peak_rss_mb": _peak_rss_mb()}
+
+
+def bench_lenet(repeat: int, batch_size: int) -> dict:
+    runs = {"fashionnet": [], "keras": []}
+    for _ in range(repeat):
+        # Interleave so that background load hits both sides alike.
+        runs["fashionnet"].append(_in_child(_lenet_fashionnet, batch_size))
+        runs["keras"].append(_in_child(_lenet_plain_keras, batch_size))
+    summary = {
+        side: {key: statistics.median(r[key] for r in results) for key in results[0]}
+        for side, results in runs.items()
+    }
+    ours, theirs = summary["fashionnet"], summary["keras"]
+    print(
+        f"\nLeNet-5, 60000 images, {LENET_EPOCHS} epochs, batch {batch_size}, "
+        f"median of {repeat} fresh processes"
+    )
+    print(f"{'':32}{'fashionnet':>12}{'plain Keras':>13}{'ratio':>8}")
+    rows = [
+        ("wall, prepare + fit (s)", "wall_s"),
+        ("wall, fit only (s)", "fit_s"),
+        ("peak RSS (MB)", "peak_rss_mb"),
+    ]
+    for label, key in rows:
+        print(f"{label:32}{ours[key]:12.1f}{theirs[key]:13.1f}{ours[key] / theirs[key]:8.2f}")
+    wall_ratio = ours["wall_s"] / theirs["wall_s"]
+    rss_ratio = ours["peak_rss_mb"] / theirs["peak_rss_mb"]
+    print(
+        f"targets: wall ratio {wall_ratio:.2f} <= 1.10 "
+        f"{'OK' if wall_ratio <= 1.10 else 'MISSED'}; "
+        f"peak RSS ratio {rss_ratio:.2f} <= 1.2 {'OK' if rss_ratio <= 1.2 else 'MISSED'}"
+    )
+    return {"runs": runs, "median": summary, "wall_ratio": wall_ratio, "rss_ratio": rss_ratio}
+
+
+# --------------------------------------------------------------------------- transfer
+
+
+def _transfer_fashionnet(n_images: int) -> dict:
+    from fashionnet.datasets import load_fashion_mnist
+    from fashionnet.models import TransferClassifier
+
+    X, y = load_fashion_mnist("train")
+    X, y = X[:n_images], y[:n_images]
+    start = time.perf_counter()
+    TransferClassifier("vgg16", weights=None, input_size=48, epochs=1, random_state=0).fit(X, y)
+    return {"wall_s": time.perf_counter() - start, "peak_rss_mb": _peak_rss_mb()}
+
+
+def _transfer_study_preparation(n_images: int) -> dict:
+    # The study's preparation, verbatim in spirit: an int64 frame, three
+    # channels, a PIL resize per image, then a float copy scaled by 255.
+    import numpy as np
+    from PIL import Image
+
+    from fashionnet.datasets import load_fashion_mnist
+
+    frame = load_fashion_mnist("train", as_frame=True).iloc[:n_images].astype("int64")
+    start = time.perf_counter()
+    pixels = frame.drop(columns="label").to_numpy().reshape(-1, 28, 28)
+    rgb = np.stack([pixels] * 3, axis=-1).astype("float32")
+    resized = np.asarray(
+        [
+            np.asarray(Image.fromarray(im.astype("uint8")).resize((48, 48)), dtype="float32")
+            for im in rgb
+        ]
+    )
+    scaled = resized / 255
+    assert scaled.shape == (n_images, 48, 48, 3)
+    return {"wall_s": time.perf_counter() - start, "peak_rss_mb": _peak_rss_mb()}
+
+
+def bench_transfer(n_images: int) -> dict:
+    ours = _in_child(_transfer_fashionnet, n_images)
+    study = _in_child(_transfer_study_preparation, n_images)
+    print(f"\nTransferClassifier('vgg16', weights=None, input_size=48), 1 epoch, {n_images} images")
+    print(
+        f"  fashionnet, whole fit:        peak RSS {ours['peak_rss_mb']:8.0f} MB, "
+        f"{ours['wall_s']:.0f} s"
+    )
+    print(
+        f"  study's preparation only:     peak RSS {study['peak_rss_mb']:8.0f} MB, "
+        f"{study['wall_s']:.0f} s (no model, no training)"
+    )
+    print("  study's reported preparation peak for 60000 images: 5200 MB")
+    return {"fashionnet": ours, "study_preparation": study}
+
+
+# --------------------------------------------------------------------------- accuracy
+
+
+def _accuracy_run(params: dict) -> dict:
+    from fashionnet.datasets import load_fashion_mnist
+    from fashionnet.models import LeNet5Classifier
+
+    X, y = load_fashion_mnist("train")
+    X_test, y_test = load_fashion_mnist("test")
+    start = time.perf_counter()
+    clf = LeNet5Classifier(**params).fit(X, y)
+    wall = time.perf_counter() - start
+    return {
+        "epochs": len(clf.history_),
+        "fit_s": wall,
+        "train_accuracy": float(clf.history_["accuracy"].iloc[-1]),
+        "test_accuracy": clf.score(X_test, y_test),
+    }
+
+
+def bench_accuracy(epochs: int) -> dict:
+    params = {**ACCURACY_PARAMS, "epochs": epochs}
+    result = _in_child(_accuracy_run, params)
+    print(f"\nStudy's LeNet-5 architecture, full data, {params}")
+    print(
+        f"  epochs {result['epochs']}, fit {result['fit_s']:.0f} s "
+        f"({result['fit_s'] / result['epochs']:.1f} s/epoch), "
+        f"train accuracy {result['train_accuracy']:.4f}, "
+        f"test accuracy {result['test_accuracy']:.4f} (target >= 0.89; study 0.854, "
+        f"0.883 with CV) {'OK' if result['test_accuracy'] >= 0.89 else 'MISSED'}"
+    )
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lenet", action="store_true", help="LeNet-5 vs plain Keras")
+    parser.add_argument("--transfer", action="store_true", help="VGG16 peak RSS")
+    parser.add_argument("--accuracy", action="store_true", help="LeNet-5 test accuracy")
+    parser.add_argument("--repeat", type=int, default=3, help="LeNet runs per side")
+    parser.add_argument("--batch-size", type=int, default=32, help="LeNet batch size")
+    parser.add_argument("--transfer-images", type=int, default=10000)
+    parser.add_argument(
+        "--epochs", type=int, default=ACCURACY_PARAMS["epochs"], help="epochs of the accuracy run"
+    )
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+    run_all = not (args.lenet or args.transfer or args.accuracy)
+    results = {}
+    if run_all or args.lenet:
+        results["lenet"] = bench_lenet(args.repeat, args.batch_size)
+    if run_all or args.transfer:
+        results["transfer"] = bench_transfer(args.transfer_images)
+    if run_all or args.accuracy:
+        results["accuracy"] = bench_accuracy(args.epochs)
+    if args.json:
+        from fashionnet._io import write_json
+
+        write_json(args.json, results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,27 @@
+"""Keras image classifiers with the scikit-learn estimator API.
+
+- :class:`LeNet5Classifier` -- the study's LeNet-5, trained from scratch.
+- :class:`TransferClassifier` -- an ImageNet backbone (VGG16, ResNet152V2 or
+  any ``keras.applications`` model) with a dense head, fine-tuned.
+- :func:`load_model` -- load a classifier saved with ``save(path)``.
+- :class:`FashionNetClassifier` -- their base class over scikeras'
+  ``KerasClassifier``.
+
+This subpackage imports Keras (and so TensorFlow) when it is imported;
+``import fashionnet`` alone does not.
+"""
+
+from ._base import FashionNetClassifier
+from .lenet import LeNet5Classifier
+from .persistence import load_model
+from .transfer import BACKBONES, Backbone, TransferClassifier, get_backbone
+
+__all__ = [
+    "FashionNetClassifier",
+    "LeNet5Classifier",
+    "TransferClassifier",
+    "load_model",
+    "Backbone",
+    "BACKBONES",
+    "get_backbone",
+]

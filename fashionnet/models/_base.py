@@ -1,0 +1,625 @@
+"""The one base class of fashionnet's Keras estimators.
+
+:class:`FashionNetClassifier` subclasses :class:`scikeras.wrappers.KerasClassifier`
+and fixes, in one place, what scikeras 0.13 leaves undone on current
+scikit-learn: estimator tags (``is_classifier`` is True, so ``cv=5``
+stratifies), parameters read from ``__init__`` (so ``clone``, ``get_params``
+and ``set_params`` behave like any scikit-learn estimator), the
+``n_features_in_`` and feature-name checks at predict time, seeded and
+repeatable fits, input validation that never copies the pixels to floats, and
+``history_`` as a :class:`pandas.DataFrame`.
+
+Subclasses only say how the network is built (``_build_network``) and how the
+pixels must be scaled for it (``_pixel_range``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+import os
+import random
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+import scipy.sparse
+from scikeras.wrappers import KerasClassifier
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import DataConversionWarning
+from sklearn.metrics import accuracy_score
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
+
+from .._validation import as_pixel_array, check_images, check_labels
+
+__all__ = ["FashionNetClassifier"]
+
+#: The prediction batch size when ``batch_size`` is smaller: prediction keeps
+#: no gradients, so larger batches are cheaper and the result is identical.
+_PREDICT_BATCH_SIZE = 256
+
+
+class FashionNetClassifier(KerasClassifier):
+    """Base class of the Keras image classifiers, a scikit-learn citizen.
+
+    Not used directly: use :class:`~fashionnet.models.LeNet5Classifier` or
+    :class:`~fashionnet.models.TransferClassifier`. Subclasses implement
+    ``_build_network(inputs, n_classes)``.
+
+    Inputs are images as uint8 grey levels 0..255 (or other integers in that
+    range) or floats already scaled to 0..1, in any of the layouts
+    ``(n, H*W)``, ``(n, H, W)`` or ``(n, H, W, C)``, or a pixel DataFrame.
+    Flat rows with a square number of pixels are square images (784 is
+    28 x 28); a row with another number of values ``m`` is read as a
+    ``1 x m`` strip, so that generic feature matrices still work. The pixels
+    reach Keras as they are: the first layers of the model reshape, cast,
+    scale, pad or resize them, so no float copy of the data is ever made.
+
+    Parameters
+    ----------
+    learning_rate : float or None
+        Learning rate of the optimizer; None keeps the optimizer's default.
+    batch_size : int
+        Images per gradient step.
+    epochs : int
+        Passes over the training data.
+    optimizer : str, keras.optimizers.Optimizer or its class, default="adam"
+        A Keras optimizer name, class or instance (copied at every fit).
+    validation_split : float, default=0.0
+        Fraction of the training images, taken from the end, held out for
+        validation at every epoch (Keras' ``validation_split``).
+    early_stopping : int or None, default=None
+        Patience in epochs. Training stops when the monitored loss
+        (``val_loss`` with validation data, else ``loss``) has not improved
+        for that many epochs, and the best weights are restored.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Extra Keras callbacks for ``fit``.
+    log_dir : str, path or None, default=None
+        Directory for TensorBoard logs (a ``keras.callbacks.TensorBoard``).
+    csv_log : str, path or None, default=None
+        File where a ``keras.callbacks.CSVLogger`` writes one row per epoch.
+    random_state : int, numpy.random.RandomState or None, default=None
+        Seed of the weights initialisation, dropout and shuffling. With a
+        fixed seed two fits on the same data give identical predictions.
+    verbose : int, default=0
+        Keras progress output during ``fit``: 0 silent, 1 progress bar,
+        2 one line per epoch.
+    """
+
+    #: Pixel range the network wants: 1.0 for 0..1, 255.0 for 0..255.
+    _pixel_range: float = 1.0
+
+    def __init__(
+        self,
+        *,
+        learning_rate: float | None = 1e-3,
+        batch_size: int = 32,
+        epochs: int = 10,
+        optimizer: Any = "adam",
+        validation_split: float = 0.0,
+        early_stopping: int | None = None,
+        callbacks: list | None = None,
+        log_dir: str | os.PathLike | None = None,
+        csv_log: str | os.PathLike | None = None,
+        random_state: Any = None,
+        verbose: int = 0,
+    ) -> None:
+        # Deliberately not calling KerasClassifier.__init__: it sets a dozen
+        # attributes that are not parameters of ours.
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.optimizer = optimizer
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.callbacks = callbacks
+        self.log_dir = log_dir
+        self.csv_log = csv_log
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ #
+    # scikit-learn plumbing: parameters, tags, repr
+    # ------------------------------------------------------------------ #
+
+    # scikeras reads parameters from the instance's __dict__; scikit-learn
+    # reads them from the __init__ signature, which is what clone expects.
+    _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
+    set_params = BaseEstimator.set_params
+    __repr__ = BaseEstimator.__repr__
+
+    def __sklearn_tags__(self):
+        # BaseWrapper precedes ClassifierMixin in the MRO, so the mixin's
+        # tags never apply to a scikeras classifier: set them here.
+        from sklearn.utils import ClassifierTags
+
+        tags = BaseEstimator.__sklearn_tags__(self)
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags(multi_class=True, multi_label=False)
+        tags.target_tags.required = True
+        tags.input_tags.two_d_array = True
+        tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        return tags
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "model_")
+
+    # ------------------------------------------------------------------ #
+    # fitting
+    # ------------------------------------------------------------------ #
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> FashionNetClassifier:
+        """Build a fresh network and train it on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame
+            Images ``(n, 784)``, ``(n, 28, 28)`` or ``(n, H, W, C)``; uint8
+            0..255 or floats in 0..1.
+        y : array-like of shape (n,)
+            Class labels (any hashable values; one-hot encoded internally).
+        sample_weight : array-like of shape (n,) or None, default=None
+            Weight of each image in the loss.
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+        """
+        self._check_params()
+        seed = self._seed()
+        with _restoring_global_rng(seed):
+            X, y, sample_weight = self._setup(X, y, sample_weight, seed)
+            self._train(X, y, sample_weight, epochs=self.epochs, seed=seed)
+        return self
+
+    def initialize(self, X: Any, y: Any) -> FashionNetClassifier:
+        """Build and compile the network for ``(X, y)`` without training it.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame
+            Images, as for :meth:`fit`.
+        y : array-like of shape (n,)
+            Class labels.
+
+        Returns
+        -------
+        self
+            The estimator with an untrained ``model_``.
+        """
+        self._check_params()
+        seed = self._seed()
+        with _restoring_global_rng(seed):
+            self._setup(X, y, None, seed)
+        return self
+
+    def _setup(self, X: Any, y: Any, sample_weight: Any, seed: int | None):
+        """Validate the data, then build a fresh network (seeded)."""
+        X = self._check_X(X, reset=True)
+        y = self._check_y(y, X.shape[0])
+        self.classes_ = np.unique(y)
+        if self.classes_.shape[0] < 2:
+            raise ValueError(
+                f"y holds 1 class ({self.classes_[0]!r}); a classifier needs at least "
+                "2 classes to learn from."
+            )
+        self.n_classes_ = int(self.classes_.shape[0])
+        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
+        self.model_ = self._build_keras_model()
+        self.history_ = pd.DataFrame()
+        return X, y, sample_weight
+
+    def partial_fit(
+        self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
+    ) -> FashionNetClassifier:
+        """Train for one more epoch, building the network on the first call.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame
+            Images, as for :meth:`fit`.
+        y : array-like of shape (n,)
+            Class labels.
+        classes : array-like or None, default=None
+            All classes, needed on the first call when ``y`` may not show
+            them all; ignored afterwards.
+        sample_weight : array-like of shape (n,) or None, default=None
+            Weight of each image in the loss.
+
+        Returns
+        -------
+        self
+            The estimator, trained one more epoch.
+        """
+        first_call = not self.__sklearn_is_fitted__()
+        if first_call:
+            self._check_params()
+        X = self._check_X(X, reset=first_call)
+        y = self._check_y(y, X.shape[0])
+        if first_call:
+            self.classes_ = np.unique(y if classes is None else classes)
+            self.n_classes_ = int(self.classes_.shape[0])
+            seed = self._seed()
+            with _restoring_global_rng(seed):
+                if seed is not None:
+                    keras.utils.set_random_seed(seed)
+                self.model_ = self._build_keras_model()
+            self.history_ = pd.DataFrame()
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y holds classes {unknown[:5].tolist()} not in classes_ "
+                f"{self.classes_.tolist()}; pass every class with classes= on the first call."
+            )
+        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        self._train(X, y, sample_weight, epochs=1, seed=None)
+        return self
+
+    def _train(self, X, y, sample_weight, *, epochs: int, seed: int | None) -> None:
+        targets = (y[:, None] == self.classes_[None, :]).astype(keras.backend.floatx())
+        has_validation = self.validation_split > 0
+        if has_validation and int(X.shape[0] * self.validation_split) < 1:
+            raise ValueError(
+                f"validation_split={self.validation_split} of {X.shape[0]} images leaves "
+                "no validation image; use more images or a larger validation_split."
+            )
+        initial_epoch = len(self.history_)
+        if seed is not None:
+            # Reseed after building so shuffling does not depend on how many
+            # random numbers the network's initialisers consumed.
+            keras.utils.set_random_seed(seed)
+        history = self.model_.fit(
+            X,
+            targets,
+            sample_weight=sample_weight,
+            batch_size=self.batch_size,
+            epochs=initial_epoch + epochs,
+            initial_epoch=initial_epoch,
+            verbose=self.verbose,
+            validation_split=self.validation_split,
+            shuffle=True,
+            callbacks=self._make_callbacks(has_validation),
+        )
+        new = pd.DataFrame(history.history)
+        new.index = pd.RangeIndex(initial_epoch, initial_epoch + len(new), name="epoch")
+        self.history_ = new if self.history_.empty else pd.concat([self.history_, new])
+
+    def _make_callbacks(self, has_validation: bool) -> list:
+        callbacks = list(self.callbacks or [])
+        for callback in callbacks:
+            if not isinstance(callback, keras.callbacks.Callback):
+                raise TypeError(
+                    f"callbacks must hold keras.callbacks.Callback instances; got "
+                    f"{type(callback).__name__}. Wrap custom logic in a Callback subclass."
+                )
+        if self.early_stopping is not None:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss" if has_validation else "loss",
+                    patience=self.early_stopping,
+                    restore_best_weights=True,
+                )
+            )
+        if self.log_dir is not None:
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=os.fspath(self.log_dir)))
+        if self.csv_log is not None:
+            callbacks.append(keras.callbacks.CSVLogger(os.fspath(self.csv_log)))
+        return callbacks
+
+    # ------------------------------------------------------------------ #
+    # building
+    # ------------------------------------------------------------------ #
+
+    def _build_keras_model(self) -> keras.Model:
+        inputs = keras.Input(shape=self.input_shape_, dtype=self.input_dtype_, name="pixels")
+        outputs = self._build_network(inputs, self.n_classes_)
+        model = keras.Model(inputs, outputs, name=type(self).__name__)
+        model.compile(
+            optimizer=self._make_optimizer(),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+    def _build_network(self, inputs, n_classes: int):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def _input_scale(self) -> float:
+        """Factor from the fitted input's pixel range to the network's."""
+        if self.input_dtype_ == "uint8":
+            return self._pixel_range / 255.0
+        return self._pixel_range
+
+    def _make_optimizer(self):
+        optimizer = self.optimizer
+        kwargs = {} if self.learning_rate is None else {"learning_rate": self.learning_rate}
+        if isinstance(optimizer, str):
+            try:
+                optimizer = type(keras.optimizers.get(optimizer))
+            except ValueError:
+                raise ValueError(
+                    f"optimizer={self.optimizer!r} is not a Keras optimizer name; use e.g. "
+                    "'adam', 'sgd', 'rmsprop' or a keras.optimizers.Optimizer."
+                ) from None
+        if isinstance(optimizer, type) and issubclass(optimizer, keras.optimizers.Optimizer):
+            return optimizer(**kwargs)
+        if isinstance(optimizer, keras.optimizers.Optimizer):
+            # A fresh copy per fit: an optimizer's state belongs to one model.
+            return type(optimizer).from_config({**optimizer.get_config(), **kwargs})
+        raise TypeError(
+            "optimizer must be a Keras optimizer name, class or instance; got "
+            f"{type(self.optimizer).__name__}."
+        )
+
+    # ------------------------------------------------------------------ #
+    # prediction
+    # ------------------------------------------------------------------ #
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, one column per entry of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame
+            Images in any accepted layout with the shape seen at fit.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, n_classes)
+            Probabilities; each row sums to 1.
+        """
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
+        if X.shape[0] <= batch_size:
+            # One batch: a direct call skips tracing a predict function.
+            return keras.ops.convert_to_numpy(self.model_(X, training=False))
+        return self.model_.predict(X, batch_size=batch_size, verbose=0)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted class of each image.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame
+            Images in any accepted layout with the shape seen at fit.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n,)
+            Labels taken from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy of :meth:`predict` on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame
+            Images.
+        y : array-like of shape (n,)
+            True labels.
+        sample_weight : array-like of shape (n,) or None, default=None
+            Weight of each image.
+
+        Returns
+        -------
+        float
+            Fraction of images classified correctly.
+        """
+        y_pred = self.predict(X)
+        y = check_labels(y, n_samples=y_pred.shape[0])
+        return float(accuracy_score(y, y_pred, sample_weight=sample_weight))
+
+    def save(self, path: str | os.PathLike):
+        """Write the fitted classifier to a ``.keras`` file, without pickle.
+
+        The file is Keras' native format (network, preprocessing layers,
+        weights, optimizer state) plus the estimator's parameters and fitted
+        state; :func:`fashionnet.models.load_model` reads it back in Keras'
+        safe mode. Parameters holding Python objects (``callbacks``, an
+        optimizer instance) are not saved.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination ending in ``.keras``; written atomically.
+
+        Returns
+        -------
+        pathlib.Path
+            The written file.
+        """
+        from .persistence import save_model
+
+        return save_model(self, path)
+
+    # ------------------------------------------------------------------ #
+    # validation
+    # ------------------------------------------------------------------ #
+
+    def _check_params(self) -> None:
+        name = type(self).__name__
+        if self.learning_rate is not None and not (
+            _is_real(self.learning_rate) and self.learning_rate > 0
+        ):
+            raise ValueError(
+                f"{name}: learning_rate must be a positive float or None; "
+                f"got {self.learning_rate!r}."
+            )
+        for param in ("batch_size", "epochs"):
+            value = getattr(self, param)
+            if not _is_int(value) or value < 1:
+                raise ValueError(f"{name}: {param} must be an integer >= 1; got {value!r}.")
+        if not (_is_real(self.validation_split) and 0 <= self.validation_split < 1):
+            raise ValueError(
+                f"{name}: validation_split must be a float in [0, 1); "
+                f"got {self.validation_split!r}."
+            )
+        if self.early_stopping is not None and (
+            not _is_int(self.early_stopping) or self.early_stopping < 0
+        ):
+            raise ValueError(
+                f"{name}: early_stopping must be None or a patience in epochs (int >= 0); "
+                f"got {self.early_stopping!r}."
+            )
+        if self.verbose not in (0, 1, 2) or isinstance(self.verbose, bool):
+            raise ValueError(f"{name}: verbose must be 0, 1 or 2; got {self.verbose!r}.")
+        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
+            raise TypeError(
+                f"{name}: callbacks must be a list of Keras callbacks or None; "
+                f"got {type(self.callbacks).__name__}."
+            )
+
+    def _seed(self) -> int | None:
+        if self.random_state is None:
+            return None
+        if _is_int(self.random_state):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _check_X(self, X: Any, *, reset: bool) -> np.ndarray:
+        """Validate images; return them, without copying, in the fitted layout."""
+        _check_feature_names(self, X, reset=reset)
+        X = _as_numeric_array(X)
+        flat = X.ndim == 2
+        layout = tuple(int(d) for d in X.shape[1:])
+        if flat and X.shape[1] > 0 and math.isqrt(X.shape[1]) ** 2 != X.shape[1]:
+            X = X.reshape(X.shape[0], 1, X.shape[1])
+        X = check_images(X)
+        image_shape = tuple(int(d) for d in X.shape[1:]) + ((1,) if X.ndim == 3 else ())
+        n_features = math.prod(image_shape)
+        kind = "uint8" if X.dtype == np.uint8 else "float32"
+        if reset:
+            self.n_features_in_ = n_features
+            self.image_shape_ = image_shape
+            self.input_shape_ = layout
+            self.input_dtype_ = kind
+        name = type(self).__name__
+        if n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {n_features} features, but {name} is expecting "
+                f"{self.n_features_in_} features as input (images of shape "
+                f"{self.image_shape_})."
+            )
+        if image_shape != self.image_shape_ and not flat:
+            raise ValueError(
+                f"X holds images of shape {image_shape}, but {name} was fitted on "
+                f"images of shape {self.image_shape_}."
+            )
+        if kind != self.input_dtype_:
+            fitted = "uint8 pixels 0..255" if self.input_dtype_ == "uint8" else "floats"
+            raise ValueError(
+                f"{name} was fitted on {fitted} but X holds {X.dtype} values; pass the "
+                "same kind of pixels as at fit (scale floats with PixelScaler in a "
+                "Pipeline so fit and predict agree)."
+            )
+        # A reshape of validated pixels: a view, never a copy.
+        return X.reshape((X.shape[0], *self.input_shape_))
+
+    def _check_y(self, y: Any, n_samples: int) -> np.ndarray:
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        if not hasattr(y, "columns"):
+            y = np.asarray(y)
+        if np.ndim(y) == 2 and np.shape(y)[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected; "
+                "it is used as y.ravel().",
+                DataConversionWarning,
+                stacklevel=3,
+            )
+        y = check_labels(y, n_samples=n_samples)
+        check_classification_targets(y)
+        return y
+
+    @staticmethod
+    def _check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+        if sample_weight is None:
+            return None
+        weights = np.asarray(sample_weight, dtype=keras.backend.floatx())
+        if weights.ndim == 0:
+            weights = np.full(n_samples, weights, dtype=weights.dtype)
+        if weights.shape != (n_samples,):
+            raise ValueError(
+                f"sample_weight.shape == {weights.shape}, expected ({n_samples},): one "
+                "weight per image."
+            )
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            raise ValueError("sample_weight must hold finite, non-negative numbers.")
+        if not weights.any():
+            raise ValueError("sample_weight is zero for every image: there is nothing to train on.")
+        return weights
+
+
+@contextlib.contextmanager
+def _restoring_global_rng(seed: int | None) -> Iterator[None]:
+    """Leave Python's and NumPy's global generators as they were after seeding Keras.
+
+    ``keras.utils.set_random_seed`` seeds them too; a fit should not change
+    what ``np.random`` draws next in the user's program.
+    """
+    if seed is None:
+        yield
+        return
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
+
+
+def _as_numeric_array(X: Any) -> np.ndarray:
+    """:func:`as_pixel_array`, plus the refusals scikit-learn users expect."""
+    if scipy.sparse.issparse(X):
+        raise TypeError(
+            "Sparse data was passed, but dense images are required: "
+            "use X.toarray() (Fashion-MNIST fits in memory as uint8)."
+        )
+    if not hasattr(X, "columns"):
+        X = np.asarray(X)
+        if np.iscomplexobj(X):
+            raise ValueError("Complex data not supported: pass real pixel values.")
+    if isinstance(X, np.ndarray) and X.dtype == object:
+        X = X.astype(np.float64)  # numbers stored as objects; raises on anything else
+    X = as_pixel_array(X)
+    if X.ndim < 2:
+        raise ValueError(
+            f"Expected a batch of images, got an array of shape {X.shape}. Reshape your "
+            "data with X.reshape(1, -1) if it holds a single image, or "
+            "X.reshape(-1, 1) if it holds single-pixel images."
+        )
+    if X.ndim == 2 and X.shape[1] == 0:
+        raise ValueError(
+            f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required: X holds no pixels."
+        )
+    if X.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
+        )
+    return X
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)

@@ -1,0 +1,171 @@
+"""LeNet-5 as a scikit-learn classifier: the study's network by default."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import keras
+
+from ._base import FashionNetClassifier
+from ._layers import image_preprocessing
+
+__all__ = ["LeNet5Classifier"]
+
+_POOLING = {"avg": keras.layers.AveragePooling2D, "max": keras.layers.MaxPooling2D}
+
+#: LeNet-5 reads 32 x 32 images; Fashion-MNIST's 28 x 28 get a 2-pixel border.
+INPUT_SIZE = 32
+
+
+class LeNet5Classifier(FashionNetClassifier):
+    """LeNet-5 convolutional network with the scikit-learn estimator API.
+
+    By default exactly the study's network: a 32 x 32 x 1 input (28 x 28
+    images get a 2-pixel zero border), Conv2D(6, 5, tanh),
+    AveragePooling2D(2), sigmoid, Conv2D(16, 5, tanh), AveragePooling2D(2),
+    sigmoid, Conv2D(120, 5, tanh), Flatten, Dense(84, tanh) and a softmax
+    output, trained with Adam on categorical cross-entropy (labels are one-hot
+    encoded by the estimator). The padding and the scaling of uint8 pixels
+    to 0..1 are the first layers of the model.
+
+    Parameters
+    ----------
+    activation : str, default="tanh"
+        Activation of the convolutions and of the hidden dense layer
+        (any Keras activation name, e.g. ``"relu"`` for a modern LeNet).
+    pooling : {"avg", "max"}, default="avg"
+        ``"avg"`` is LeNet-5's subsampling, average pooling followed by a
+        sigmoid, as in the study; ``"max"`` is plain max pooling.
+    learning_rate : float or None, default=1e-3
+        Learning rate of the optimizer; None keeps the optimizer's default.
+    batch_size : int, default=32
+        Images per gradient step.
+    epochs : int, default=10
+        Passes over the training data.
+    optimizer : str, keras.optimizers.Optimizer or its class, default="adam"
+        A Keras optimizer name, class or instance (copied at every fit).
+    validation_split : float, default=0.0
+        Fraction of the training images, taken from the end, held out for
+        validation at every epoch.
+    early_stopping : int or None, default=None
+        Patience in epochs; stops when the monitored loss (``val_loss`` with
+        validation data, else ``loss``) stops improving and restores the
+        best weights.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Extra Keras callbacks for ``fit``.
+    log_dir : str, path or None, default=None
+        Directory for TensorBoard logs.
+    csv_log : str, path or None, default=None
+        File where Keras' CSVLogger writes one row per epoch.
+    random_state : int, numpy.random.RandomState or None, default=None
+        Seed of initialisation and shuffling: with a fixed seed, two fits on
+        the same data give identical predictions.
+    verbose : int, default=0
+        Keras progress output during ``fit`` (0, 1 or 2).
+
+    Attributes
+    ----------
+    classes_ : numpy.ndarray of shape (n_classes,)
+        The class labels seen during fit.
+    n_classes_ : int
+        Number of classes.
+    n_features_in_ : int
+        Pixels per image (784 for Fashion-MNIST).
+    image_shape_ : tuple of int
+        ``(H, W, C)`` of the training images.
+    input_shape_ : tuple of int
+        Layout of one image as passed to fit, which the model's input takes.
+    input_dtype_ : {"uint8", "float32"}
+        Kind of pixels the model was fitted on.
+    feature_names_in_ : numpy.ndarray of str
+        Column names, when fitted on a DataFrame.
+    model_ : keras.Model
+        The trained network, its preprocessing included.
+    history_ : pandas.DataFrame
+        One row per epoch: ``loss``, ``accuracy`` and, with validation data,
+        ``val_loss``, ``val_accuracy``.
+
+    See Also
+    --------
+    TransferClassifier : Fine-tune an ImageNet backbone instead.
+    fashionnet.models.load_model : Load a classifier written by :meth:`save`.
+
+    Examples
+    --------
+    >>> from fashionnet.datasets import load_fashion_mnist
+    >>> from fashionnet.models import LeNet5Classifier
+    >>> X, y = load_fashion_mnist("train")
+    >>> clf = LeNet5Classifier(epochs=1, random_state=0).fit(X[:1000], y[:1000])
+    >>> clf.predict(X[1000:1005]).shape
+    (5,)
+    >>> list(clf.history_.columns)
+    ['accuracy', 'loss']
+    """
+
+    def __init__(
+        self,
+        *,
+        activation: str = "tanh",
+        pooling: str = "avg",
+        learning_rate: float | None = 1e-3,
+        batch_size: int = 32,
+        epochs: int = 10,
+        optimizer: Any = "adam",
+        validation_split: float = 0.0,
+        early_stopping: int | None = None,
+        callbacks: list | None = None,
+        log_dir: str | os.PathLike | None = None,
+        csv_log: str | os.PathLike | None = None,
+        random_state: Any = None,
+        verbose: int = 0,
+    ) -> None:
+        super().__init__(
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            epochs=epochs,
+            optimizer=optimizer,
+            validation_split=validation_split,
+            early_stopping=early_stopping,
+            callbacks=callbacks,
+            log_dir=log_dir,
+            csv_log=csv_log,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.activation = activation
+        self.pooling = pooling
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.pooling not in _POOLING:
+            raise ValueError(
+                f"LeNet5Classifier: pooling must be 'avg' or 'max'; got {self.pooling!r}."
+            )
+        try:
+            keras.activations.get(self.activation)
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"LeNet5Classifier: activation={self.activation!r} is not a Keras "
+                "activation; use e.g. 'tanh', 'relu' or 'elu'."
+            ) from None
+
+    def _build_network(self, inputs, n_classes: int):
+        x = image_preprocessing(
+            inputs,
+            image_shape=self.image_shape_,
+            scale=self._input_scale,
+            size=(INPUT_SIZE, INPUT_SIZE),
+            pad_small=True,
+        )
+        pool = _POOLING[self.pooling]
+        act = self.activation
+        for filters in (6, 16):
+            x = keras.layers.Conv2D(filters, 5, activation=act)(x)
+            x = pool(2)(x)
+            if self.pooling == "avg":
+                x = keras.layers.Activation("sigmoid")(x)
+        x = keras.layers.Conv2D(120, 5, activation=act)(x)
+        x = keras.layers.Flatten()(x)
+        x = keras.layers.Dense(84, activation=act)(x)
+        return keras.layers.Dense(n_classes, activation="softmax", name="classes")(x)

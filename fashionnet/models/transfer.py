@@ -1,0 +1,398 @@
+"""Transfer learning from ``keras.applications`` backbones.
+
+Backbones are data, not branches: :data:`BACKBONES` maps a name to the
+constructor, the ``keras.applications`` module whose ``preprocess_input``
+goes in the graph, the study's head and the number of trainable layers.
+Any other ``keras.applications`` model is found by name
+(:func:`get_backbone`) with a generic default head.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from ._base import FashionNetClassifier, _is_int, _is_real
+from ._layers import BackbonePreprocess, image_preprocessing
+
+__all__ = ["Backbone", "BACKBONES", "get_backbone", "TransferClassifier"]
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """How to build, preprocess for and fine-tune one ImageNet backbone.
+
+    Parameters
+    ----------
+    name : str
+        Registry key, lower case (``"vgg16"``).
+    constructor : str
+        Name of the constructor in :mod:`keras.applications` (``"VGG16"``).
+    module : str
+        Submodule of :mod:`keras.applications` holding its
+        ``preprocess_input`` (``"vgg16"``).
+    trainable_layers : int
+        How many of the backbone's last layers are fine-tuned by default.
+    head : tuple
+        Default dense head: an int is a ``Dense(units, "relu")``, a float in
+        (0, 1) a ``Dropout(rate)``.
+    min_size : int
+        Smallest input side the backbone accepts.
+    """
+
+    name: str
+    constructor: str
+    module: str
+    trainable_layers: int
+    head: tuple
+    min_size: int = 32
+
+    def build(self, input_size: int, weights: Any) -> keras.Model:
+        """Return the backbone without its top, for ``input_size`` squares."""
+        constructor = getattr(keras.applications, self.constructor)
+        return constructor(
+            include_top=False, weights=weights, input_shape=(input_size, input_size, 3)
+        )
+
+
+#: The study's two backbones, with its heads and trainable layers.
+BACKBONES: dict[str, Backbone] = {
+    "vgg16": Backbone(
+        name="vgg16",
+        constructor="VGG16",
+        module="vgg16",
+        trainable_layers=5,
+        head=(1024, 1024, 1024, 0.5, 512, 512, 0.4, 256, 64, 64, 0.2),
+    ),
+    "resnet152v2": Backbone(
+        name="resnet152v2",
+        constructor="ResNet152V2",
+        module="resnet_v2",
+        trainable_layers=64,
+        head=(1024, 1024, 1024, 1024, 0.2, 512, 512, 256, 256, 0.2),
+    ),
+}
+
+#: Head and fine-tuning of backbones the study did not use: train the head only.
+_GENERIC_HEAD = (256, 0.2)
+
+
+def get_backbone(name: str) -> Backbone:
+    """Look a backbone up by name, in :data:`BACKBONES` or ``keras.applications``.
+
+    Parameters
+    ----------
+    name : str
+        Case-insensitive: ``"vgg16"``, ``"ResNet152V2"``, ``"mobilenetv2"``...
+
+    Returns
+    -------
+    Backbone
+        The registry entry; for models outside :data:`BACKBONES`, one with a
+        ``(256, 0.2)`` head and no trainable backbone layers.
+
+    Raises
+    ------
+    ValueError
+        When no ``keras.applications`` model has that name.
+
+    Examples
+    --------
+    >>> from fashionnet.models.transfer import get_backbone
+    >>> get_backbone("VGG16").trainable_layers
+    5
+    >>> get_backbone("mobilenetv2").module
+    'mobilenet_v2'
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"backbone must be a name (str); got {type(name).__name__}.")
+    key = name.lower()
+    if key in BACKBONES:
+        return BACKBONES[key]
+    constructors = {
+        attr.lower(): attr
+        for attr in dir(keras.applications)
+        if attr[:1].isupper() and callable(getattr(keras.applications, attr))
+    }
+    if key not in constructors:
+        raise ValueError(
+            f"unknown backbone {name!r}; use one of {sorted(BACKBONES)} or any "
+            f"keras.applications model: {sorted(constructors)}."
+        )
+    constructor = constructors[key]
+    module = getattr(keras.applications, constructor).__module__.rsplit(".", 1)[-1]
+    if not hasattr(getattr(keras.applications, module, None), "preprocess_input"):
+        raise ValueError(f"backbone {name!r} has no preprocess_input in keras.applications.")
+    return Backbone(
+        name=key, constructor=constructor, module=module, trainable_layers=0, head=_GENERIC_HEAD
+    )
+
+
+class TransferClassifier(FashionNetClassifier):
+    """Fine-tune an ImageNet backbone with a dense head, as a scikit-learn classifier.
+
+    The model's first layers reshape the images, resize them to
+    ``input_size`` x ``input_size``, stack the grey channel into three and
+    apply the backbone's own ``preprocess_input``; raw uint8 pixels go in,
+    nothing is prepared image by image in Python. Then come the backbone
+    (``include_top=False``) with all but its last ``trainable_layers``
+    layers frozen, a Flatten, the dense head and a softmax output.
+
+    Parameters
+    ----------
+    backbone : str, default="vgg16"
+        ``"vgg16"`` or ``"resnet152v2"`` (the study's, see :data:`BACKBONES`)
+        or the name of any other ``keras.applications`` model.
+    weights : {"imagenet"}, str, path or None, default="imagenet"
+        ``"imagenet"`` downloads the pre-trained weights through Keras and
+        caches them in ``~/.keras/models/``; a path loads a local weights
+        file of the backbone (``.weights.h5`` or Keras' ``.h5``); None starts
+        from random weights.
+    trainable_layers : int or None, default=None
+        Number of the backbone's last layers that are trained; None uses the
+        backbone's default with pre-trained weights (5 for VGG16, 64 for
+        ResNet152V2, else 0) and trains every layer with ``weights=None``,
+        since frozen random layers would only add noise.
+    head : sequence of int and float or None, default=None
+        Dense head between backbone and output: an int adds
+        ``Dense(units, activation="relu")``, a float in (0, 1) adds
+        ``Dropout(rate)``. None uses the backbone's study head, e.g. for VGG16
+        ``(1024, 1024, 1024, 0.5, 512, 512, 0.4, 256, 64, 64, 0.2)``.
+    dropout : float or None, default=None
+        Sets the rate of every Dropout of the head (0.0 removes them); None
+        keeps the rates written in ``head``.
+    input_size : int, default=48
+        Side of the square images the backbone sees (the study's 48; VGG16
+        and ResNet152V2 need at least 32).
+    learning_rate : float or None, default=1e-3
+        Learning rate of the optimizer; None keeps the optimizer's default.
+    batch_size : int, default=128
+        Images per gradient step (the study's 128).
+    epochs : int, default=5
+        Passes over the training data.
+    optimizer : str, keras.optimizers.Optimizer or its class, default="adam"
+        A Keras optimizer name, class or instance (copied at every fit).
+    validation_split : float, default=0.0
+        Fraction of the training images, taken from the end, held out for
+        validation at every epoch.
+    early_stopping : int or None, default=None
+        Patience in epochs; restores the best weights.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Extra Keras callbacks for ``fit``.
+    log_dir : str, path or None, default=None
+        Directory for TensorBoard logs.
+    csv_log : str, path or None, default=None
+        File where Keras' CSVLogger writes one row per epoch.
+    random_state : int, numpy.random.RandomState or None, default=None
+        Seed of initialisation, dropout and shuffling.
+    verbose : int, default=0
+        Keras progress output during ``fit`` (0, 1 or 2).
+
+    Attributes
+    ----------
+    classes_ : numpy.ndarray of shape (n_classes,)
+        The class labels seen during fit.
+    n_classes_ : int
+        Number of classes.
+    n_features_in_ : int
+        Pixels per image (784 for Fashion-MNIST).
+    image_shape_ : tuple of int
+        ``(H, W, C)`` of the training images.
+    input_shape_ : tuple of int
+        Layout of one image as passed to fit.
+    input_dtype_ : {"uint8", "float32"}
+        Kind of pixels the model was fitted on.
+    backbone_ : Backbone
+        The registry entry used.
+    model_ : keras.Model
+        The trained network, its preprocessing included.
+    history_ : pandas.DataFrame
+        One row per epoch: ``loss``, ``accuracy`` and, with validation data,
+        ``val_loss``, ``val_accuracy``.
+
+    Raises
+    ------
+    OSError
+        At fit, when ``weights="imagenet"`` cannot be downloaded; the message
+        names the file to place in ``~/.keras/models/``.
+
+    See Also
+    --------
+    LeNet5Classifier : The small network trained from scratch.
+    get_backbone : The backbone registry.
+
+    Examples
+    --------
+    Random weights and a small head keep this example fast; use the default
+    ``weights="imagenet"`` for real work.
+
+    >>> from fashionnet.datasets import load_fashion_mnist
+    >>> from fashionnet.models import TransferClassifier
+    >>> X, y = load_fashion_mnist("test")
+    >>> clf = TransferClassifier("vgg16", weights=None, input_size=32, head=(16,),
+    ...                          epochs=1, random_state=0).fit(X[:64], y[:64])
+    >>> clf.predict_proba(X[:3]).shape
+    (3, 10)
+    """
+
+    _pixel_range = 255.0
+
+    def __init__(
+        self,
+        backbone: str = "vgg16",
+        weights: str | os.PathLike | None = "imagenet",
+        trainable_layers: int | None = None,
+        head: tuple | list | None = None,
+        dropout: float | None = None,
+        input_size: int = 48,
+        *,
+        learning_rate: float | None = 1e-3,
+        batch_size: int = 128,
+        epochs: int = 5,
+        optimizer: Any = "adam",
+        validation_split: float = 0.0,
+        early_stopping: int | None = None,
+        callbacks: list | None = None,
+        log_dir: str | os.PathLike | None = None,
+        csv_log: str | os.PathLike | None = None,
+        random_state: Any = None,
+        verbose: int = 0,
+    ) -> None:
+        super().__init__(
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            epochs=epochs,
+            optimizer=optimizer,
+            validation_split=validation_split,
+            early_stopping=early_stopping,
+            callbacks=callbacks,
+            log_dir=log_dir,
+            csv_log=csv_log,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.backbone = backbone
+        self.weights = weights
+        self.trainable_layers = trainable_layers
+        self.head = head
+        self.dropout = dropout
+        self.input_size = input_size
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        spec = get_backbone(self.backbone)
+        if not _is_int(self.input_size) or self.input_size < spec.min_size:
+            raise ValueError(
+                f"TransferClassifier: input_size must be an integer >= {spec.min_size} "
+                f"for {spec.name}; got {self.input_size!r}."
+            )
+        if self.trainable_layers is not None and (
+            not _is_int(self.trainable_layers) or self.trainable_layers < 0
+        ):
+            raise ValueError(
+                "TransferClassifier: trainable_layers must be None or an integer >= 0; "
+                f"got {self.trainable_layers!r}."
+            )
+        if self.dropout is not None and not (_is_real(self.dropout) and 0 <= self.dropout < 1):
+            raise ValueError(
+                f"TransferClassifier: dropout must be None or a rate in [0, 1); "
+                f"got {self.dropout!r}."
+            )
+        for item in self._head_layers(spec):
+            valid_units = _is_int(item) and item >= 1
+            valid_rate = isinstance(item, float) and 0 <= item < 1
+            if not (valid_units or valid_rate):
+                raise ValueError(
+                    "TransferClassifier: head items must be units (int >= 1) or dropout "
+                    f"rates (float in [0, 1)); got {item!r} in head={self.head!r}."
+                )
+        weights = self.weights
+        if weights is not None and weights != "imagenet" and not Path(weights).is_file():
+            raise ValueError(
+                f"TransferClassifier: weights={weights!r} is neither 'imagenet', None nor "
+                "an existing weights file."
+            )
+
+    def _head_layers(self, spec: Backbone) -> list:
+        head = spec.head if self.head is None else self.head
+        if isinstance(head, (str, bytes)) or not hasattr(head, "__iter__"):
+            raise ValueError(
+                f"TransferClassifier: head must be a sequence such as (256, 0.2, 64); got {head!r}."
+            )
+        items = list(head)
+        if self.dropout is not None:
+            items = [float(self.dropout) if isinstance(i, float) else i for i in items]
+        return items
+
+    def _restore_fitted(self) -> None:
+        self.backbone_ = get_backbone(self.backbone)
+
+    def _build_network(self, inputs, n_classes: int):
+        spec = get_backbone(self.backbone)
+        self.backbone_ = spec
+        size = int(self.input_size)
+        x = image_preprocessing(
+            inputs,
+            image_shape=self.image_shape_,
+            scale=self._input_scale,
+            size=(size, size),
+            pad_small=False,
+            channels=3,
+        )
+        x = BackbonePreprocess(spec.module, name="backbone_preprocess")(x)
+        base = _build_backbone(spec, size, self.weights)
+        if self.trainable_layers is not None:
+            trainable = self.trainable_layers
+        elif self.weights is None:
+            # Frozen random layers only add noise: from scratch, all of it trains.
+            trainable = len(base.layers)
+        else:
+            trainable = spec.trainable_layers
+        n_frozen = max(len(base.layers) - trainable, 0)
+        for layer in base.layers[:n_frozen]:
+            layer.trainable = False
+        x = base(x)
+        x = keras.layers.Flatten()(x)
+        for item in self._head_layers(spec):
+            if isinstance(item, float):
+                if item > 0:
+                    x = keras.layers.Dropout(item)(x)
+            else:
+                x = keras.layers.Dense(int(item), activation="relu")(x)
+        return keras.layers.Dense(n_classes, activation="softmax", name="classes")(x)
+
+
+def _build_backbone(spec: Backbone, size: int, weights: Any) -> keras.Model:
+    if weights is None:
+        return spec.build(size, None)
+    if weights == "imagenet":
+        try:
+            return spec.build(size, "imagenet")
+        except Exception as exc:  # Keras raises a bare Exception on fetch failure
+            raise OSError(_download_help(spec, exc)) from exc
+    base = spec.build(size, None)
+    try:
+        base.load_weights(os.fspath(weights))
+    except Exception as exc:
+        raise ValueError(
+            f"could not load {spec.name} weights from {os.fspath(weights)!r}: {exc}. The file "
+            f"must hold the weights of keras.applications.{spec.constructor}(include_top=False)."
+        ) from exc
+    return base
+
+
+def _download_help(spec: Backbone, exc: Exception) -> str:
+    urls = re.findall(r"https?://\S+?\.h5", str(exc))
+    file_name = urls[0].rsplit("/", 1)[-1] if urls else f"the {spec.name} no-top weights file"
+    cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+    where = f" from {urls[0]}" if urls else ""
+    return (
+        f"could not download the ImageNet weights of {spec.name} ({exc}). Without internet, "
+        f"copy {file_name}{where} into {cache}/ (Keras' cache), or pass weights=<path to "
+        "a local weights file>, or weights=None to start from random weights."
+    )

@@ -1,0 +1,159 @@
+"""TransferClassifier: the backbone registry, heads, weights and in-graph preprocessing."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from fashionnet.models import BACKBONES, TransferClassifier, get_backbone
+
+# Random weights, the smallest input VGG16 takes and a tiny head: fast plumbing.
+TINY = dict(weights=None, input_size=32, head=(8,), epochs=1, batch_size=16, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data(small_train):
+    X, y = small_train
+    return X[:40], y[:40]
+
+
+@pytest.fixture(scope="module")
+def vgg(data):
+    return TransferClassifier("vgg16", **TINY).fit(*data)
+
+
+def test_registry_holds_the_study_backbones():
+    assert BACKBONES["vgg16"].trainable_layers == 5
+    assert BACKBONES["resnet152v2"].trainable_layers == 64
+    assert BACKBONES["vgg16"].head == (1024, 1024, 1024, 0.5, 512, 512, 0.4, 256, 64, 64, 0.2)
+    assert BACKBONES["resnet152v2"].head == (
+        1024,
+        1024,
+        1024,
+        1024,
+        0.2,
+        512,
+        512,
+        256,
+        256,
+        0.2,
+    )
+    assert get_backbone("ResNet152V2") is BACKBONES["resnet152v2"]
+
+
+def test_any_keras_application_resolves():
+    spec = get_backbone("MobileNetV2")
+    assert (spec.constructor, spec.module, spec.trainable_layers) == (
+        "MobileNetV2",
+        "mobilenet_v2",
+        0,
+    )
+    with pytest.raises(ValueError, match="unknown backbone 'lenet'"):
+        get_backbone("lenet")
+
+
+def test_graph_does_the_preparation(vgg):
+    model = vgg.model_
+    names = [layer.name for layer in model.layers]
+    assert names[:6] == [
+        "pixels",
+        "to_image",
+        "scale",
+        "resize",
+        "stack_channels",
+        "backbone_preprocess",
+    ]
+    assert model.input.dtype == "uint8"
+    assert model.get_layer("stack_channels").output.shape[1:] == (32, 32, 3)
+    # uint8 pixels stay 0..255 for VGG16's own preprocess_input
+    assert model.get_layer("scale").get_config()["scale"] == 1.0
+    assert vgg.predict_proba(np.zeros((2, 28, 28), np.uint8)).shape == (2, 10)
+
+
+def test_trainable_layers(vgg, data, tmp_path):
+    # From scratch (weights=None) every backbone layer trains by default.
+    assert all(layer.trainable for layer in vgg.model_.get_layer("vgg16").layers)
+    # With pre-trained weights the default is the study's: the last 5 layers.
+    path = tmp_path / "vgg16_notop.weights.h5"
+    get_backbone("vgg16").build(32, None).save_weights(path)
+    tuned = TransferClassifier("vgg16", **{**TINY, "weights": str(path)}).fit(*data)
+    backbone = tuned.model_.get_layer("vgg16")
+    trainable = [layer.name for layer in backbone.layers if layer.trainable]
+    assert trainable == [layer.name for layer in backbone.layers[-5:]]
+    frozen = TransferClassifier("vgg16", **{**TINY, "trainable_layers": 0}).fit(*data)
+    assert not any(layer.trainable for layer in frozen.model_.get_layer("vgg16").layers)
+
+
+def test_study_head_and_dropout_override(data):
+    est = TransferClassifier("vgg16", **{**TINY, "head": None, "dropout": 0.3}).fit(*data)
+    head = [
+        layer
+        for layer in est.model_.layers
+        if isinstance(layer, (keras.layers.Dense, keras.layers.Dropout))
+    ]
+    described = [
+        layer.units if isinstance(layer, keras.layers.Dense) else layer.rate for layer in head
+    ]
+    assert described == [1024, 1024, 1024, 0.3, 512, 512, 0.3, 256, 64, 64, 0.3, 10]
+
+
+def test_local_weights_file_is_loaded(tmp_path, data):
+    source = get_backbone("vgg16").build(32, None)
+    path = tmp_path / "vgg16_notop.weights.h5"
+    source.save_weights(path)
+    est = TransferClassifier(
+        "vgg16", **{**TINY, "weights": str(path), "epochs": 1, "trainable_layers": 0}
+    )
+    est.fit(*data)
+    loaded = est.model_.get_layer("vgg16")
+    for expected, got in zip(source.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(expected, got)
+
+
+def test_imagenet_offline_names_the_file(monkeypatch, data):
+    from keras.src.utils import file_utils
+
+    def offline(fname, origin=None, **kwargs):
+        raise Exception(f"URL fetch failure on {origin}: None -- Name or service not known")
+
+    monkeypatch.setattr(file_utils, "get_file", offline)
+    with pytest.raises(OSError) as info:
+        TransferClassifier("vgg16", **{**TINY, "weights": "imagenet"}).fit(*data)
+    message = str(info.value)
+    assert "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5" in message
+    assert ".keras/models" in message or "KERAS_HOME" in message
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"input_size": 28}, "input_size must be an integer >= 32"),
+        ({"backbone": "nope"}, "unknown backbone"),
+        ({"weights": "/no/such/file.h5"}, "neither 'imagenet', None nor an existing"),
+        ({"head": (64, 1.5)}, "head items"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"trainable_layers": -1}, "trainable_layers"),
+    ],
+)
+def test_bad_parameters(params, match, data):
+    with pytest.raises(ValueError, match=match):
+        TransferClassifier(**{**TINY, **params}).fit(*data)
+
+
+def test_three_channel_input_is_not_stacked(data):
+    X, y = data
+    rgb = np.repeat(X[..., None], 3, axis=-1)
+    est = TransferClassifier("vgg16", **TINY).fit(rgb, y)
+    assert "stack_channels" not in [layer.name for layer in est.model_.layers]
+
+
+@pytest.mark.slow
+def test_resnet152v2_trains(data):
+    # The study's fine-tuning depth, given explicitly: with weights=None the
+    # default would train all 564 layers (test_trainable_layers covers that).
+    est = TransferClassifier("resnet152v2", **{**TINY, "epochs": 1, "trainable_layers": 64})
+    est.fit(*data)
+    backbone = est.model_.get_layer("resnet152v2")
+    assert sum(layer.trainable for layer in backbone.layers) == 64
+    assert est.predict(data[0][:4]).shape == (4,)
