@@ -15,7 +15,14 @@ model is built. Submodules:
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time these load lazily
+    from fashionnet.audit import DataAuditor  # noqa: F401
+    from fashionnet.datasets import CLASS_NAMES, load_fashion_mnist  # noqa: F401
+    from fashionnet.evaluation import compare_models, cross_validate_folds, evaluate  # noqa: F401
+    from fashionnet.models import LeNet5Classifier, TransferClassifier, load_model  # noqa: F401
+    from fashionnet.tuning import KerasTunerSearchCV  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -23,6 +30,14 @@ __version__ = "0.1.0"
 _LAZY = {
     "CLASS_NAMES": "fashionnet.datasets",
     "load_fashion_mnist": "fashionnet.datasets",
+    "DataAuditor": "fashionnet.audit",
+    "LeNet5Classifier": "fashionnet.models",
+    "TransferClassifier": "fashionnet.models",
+    "load_model": "fashionnet.models",
+    "KerasTunerSearchCV": "fashionnet.tuning",
+    "evaluate": "fashionnet.evaluation",
+    "cross_validate_folds": "fashionnet.evaluation",
+    "compare_models": "fashionnet.evaluation",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -1,0 +1,454 @@
+"""The ``fashionnet`` command: audit, train, tune, and reproduce the whole study.
+
+::
+
+    fashionnet audit [PATH]
+    fashionnet train --model lenet5 | vgg16 | resnet152v2 [--param k=v ...]
+    fashionnet tune [--max-trials N] [--learning-rates ...] [--directory DIR]
+    fashionnet study --profile smoke | quick | full --out DIR
+
+Mistakes a user can make (an unknown model, a path that cannot be read, a
+bad parameter, data or an optional dependency that is missing) end with one
+line on stderr, ``fashionnet: error: ...``, and exit status 2, unless
+``--debug`` asks for the traceback. An interrupted command exits with status
+130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main", "parse_param", "build_parser"]
+
+#: Models the ``train`` subcommand knows, with their display names.
+MODELS = {"lenet5": "LeNet-5", "vgg16": "VGG16", "resnet152v2": "ResNet152V2"}
+
+
+class UsageError(ValueError):
+    """A mistake on the command line; reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (no usage block)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """Parse one ``--param key=value``; the value is a Python literal when it reads as one.
+
+    Parameters
+    ----------
+    text : str
+        ``name=value``. ``value`` goes through :func:`ast.literal_eval`
+        (numbers, None, True, tuples, lists...); anything else is a string.
+
+    Returns
+    -------
+    (str, Any)
+
+    Raises
+    ------
+    UsageError
+        No ``=`` or an empty or invalid name.
+
+    Examples
+    --------
+    >>> parse_param("learning_rate=1e-3"), parse_param("activation=relu")
+    (('learning_rate', 0.001), ('activation', 'relu'))
+    >>> parse_param("head=(64, 0.2)"), parse_param("weights=None")
+    (('head', (64, 0.2)), ('weights', None))
+    """
+    name, sep, raw = text.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier():
+        raise UsageError(
+            f"bad --param {text!r}: write name=value, e.g. --param learning_rate=0.001"
+        )
+    raw = raw.strip()
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        value = raw
+    return name, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``fashionnet`` command."""
+    from fashionnet import __version__
+
+    parser = _Parser(
+        prog="fashionnet",
+        description="Fashion-MNIST: audit the data, train and tune LeNet-5, VGG16 and "
+        "ResNet152V2, and reproduce the whole study as a report.",
+    )
+    parser.add_argument("--version", action="version", version=f"fashionnet {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show full tracebacks instead of one-line errors"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument(
+        "--data-home",
+        metavar="DIR",
+        help="directory searched first for Fashion-MNIST (IDX files or the Kaggle CSVs)",
+    )
+
+    audit = sub.add_parser(
+        "audit",
+        parents=[data],
+        help="audit the training data, a CSV or an IDX file",
+        description="Print the data audit (nulls, duplicates, constant and redundant "
+        "features, cardinality, class balance) of the training data or of PATH.",
+    )
+    audit.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="a Kaggle-layout CSV, an IDX images file (its labels file is found beside it) "
+        "or a directory holding them; default: the Fashion-MNIST training split",
+    )
+    audit.add_argument("--markdown", action="store_true", help="print the Markdown report")
+
+    train = sub.add_parser(
+        "train",
+        parents=[data],
+        help="fit one model, evaluate it on the test set, save it and its metrics",
+        description="Fit a model on the training data, evaluate it on the test set, and "
+        "save the model (.keras) and its metrics (.json) in --out.",
+    )
+    train.add_argument(
+        "--model", required=True, metavar="MODEL", help="lenet5, vgg16 or resnet152v2"
+    )
+    train.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an estimator parameter, e.g. --param epochs=5 --param weights=None (repeatable)",
+    )
+    train.add_argument("--train-size", type=int, metavar="N", help="balanced training subset")
+    train.add_argument("--test-size", type=int, metavar="N", help="balanced test subset")
+    train.add_argument("--out", default="fashionnet-models", metavar="DIR", help="output folder")
+    train.add_argument("--quiet", action="store_true", help="no progress output")
+
+    tune = sub.add_parser(
+        "tune",
+        parents=[data],
+        help="keras-tuner random search of LeNet-5's learning rate, batch size and epochs",
+        description="Random search (keras-tuner) over LeNet-5's learning rate, batch size "
+        "and epochs, as the study did; resumable from --directory.",
+    )
+    tune.add_argument("--max-trials", type=int, default=10, metavar="N")
+    tune.add_argument(
+        "--learning-rates", default="1e-2,1e-3,1e-4", metavar="LIST", help="comma-separated"
+    )
+    tune.add_argument("--batch-sizes", default="32,64,128", metavar="LIST")
+    tune.add_argument("--epochs", default="5,10", metavar="LIST")
+    tune.add_argument("--early-stopping", type=int, default=3, metavar="PATIENCE")
+    tune.add_argument("--train-size", type=int, metavar="N", help="balanced training subset")
+    tune.add_argument("--directory", default="fashionnet-tuning", metavar="DIR")
+    tune.add_argument("--overwrite", action="store_true", help="start afresh")
+    tune.add_argument("--quiet", action="store_true", help="no progress output")
+
+    study = sub.add_parser(
+        "study",
+        parents=[data],
+        help="reproduce the whole study and write its report",
+        description="Run the whole study (audit, exploration, tuning, LeNet-5, "
+        "cross-validation, VGG16, ResNet152V2, comparison) and write report.md, "
+        "report.html, metrics.json, figures/ and models/ into --out. Running it again "
+        "with the same --out skips the finished stages.",
+    )
+    study.add_argument(
+        "--profile", default="quick", metavar="PROFILE", help="smoke, quick (default) or full"
+    )
+    study.add_argument("--out", default="fashionnet-study", metavar="DIR", help="output folder")
+    study.add_argument(
+        "--restart", action="store_true", help="discard finished stages found in --out"
+    )
+    study.add_argument("--quiet", action="store_true", help="no progress output")
+    return parser
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def _read_path(path: str) -> tuple[Any, Any]:
+    """Images and labels (or None) from a CSV, an IDX images file or a directory."""
+    from fashionnet.datasets import read_csv, read_idx
+
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise UsageError(f"cannot read {path}: no such file or directory")
+    if p.is_dir():
+        for images in ("train-images-idx3-ubyte.gz", "train-images-idx3-ubyte"):
+            if (p / images).is_file():
+                return _read_path(str(p / images))
+        if (p / "fashion-mnist_train.csv").is_file():
+            return _read_path(str(p / "fashion-mnist_train.csv"))
+        raise UsageError(
+            f"cannot read {path}: the directory holds neither train-images-idx3-ubyte[.gz] "
+            "nor fashion-mnist_train.csv"
+        )
+    if not os.access(p, os.R_OK):
+        raise UsageError(f"cannot read {path}: permission denied")
+    if p.suffix.lower() == ".csv":
+        return read_csv(p)
+    X = read_idx(p)
+    if X.ndim == 1:
+        raise UsageError(f"{path} holds labels, not images; give the images file")
+    labels = p.with_name(p.name.replace("images-idx3", "labels-idx1"))
+    y = read_idx(labels) if labels != p and labels.is_file() else None
+    return X, y
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    if args.path is None:
+        from fashionnet.datasets import load_fashion_mnist
+
+        X, y = load_fashion_mnist("train", data_home=args.data_home)
+    else:
+        X, y = _read_path(args.path)
+    from fashionnet.audit import DataAuditor
+
+    report = DataAuditor().fit(X, y).report()
+    print(report.to_markdown() if args.markdown else report.summary())
+    return 0
+
+
+# --------------------------------------------------------------------------- train
+
+
+def _subset(X: Any, y: Any, size: int | None, flag: str) -> tuple[Any, Any]:
+    if size is None:
+        return X, y
+    if size < 20 or size > len(y):
+        raise UsageError(f"{flag} must be between 20 and {len(y)}; got {size}")
+    if size == len(y):
+        return X, y
+    from sklearn.model_selection import train_test_split
+
+    idx, _ = train_test_split(range(len(y)), train_size=size, stratify=y, random_state=0)
+    return X[sorted(idx)], y[sorted(idx)]
+
+
+def _make_estimator(model: str, params: dict) -> Any:
+    key = model.lower().replace("-", "").replace("_", "")
+    if key not in MODELS:
+        raise UsageError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    from fashionnet.models import LeNet5Classifier, TransferClassifier
+
+    estimator = LeNet5Classifier() if key == "lenet5" else TransferClassifier(key)
+    valid = estimator.get_params()
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise UsageError(
+            f"bad --param {unknown[0]!r}: {type(estimator).__name__} has no such parameter; "
+            f"valid names: {', '.join(sorted(valid))}"
+        )
+    if key != "lenet5" and "backbone" in params:
+        raise UsageError("bad --param 'backbone': choose the backbone with --model")
+    return estimator.set_params(**params)
+
+
+def _progress_callbacks(quiet: bool, unit: str, total: int) -> list:
+    if quiet:
+        return []
+    from fashionnet.study import _Progress, _progress_callback
+
+    return [_progress_callback(_Progress(sys.stderr), unit, total)]
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    params = dict(parse_param(p) for p in args.param)
+    estimator = _make_estimator(args.model, params)
+    key = estimator.backbone if hasattr(estimator, "backbone") else "lenet5"
+    from fashionnet.datasets import load_fashion_mnist
+    from fashionnet.evaluation import evaluate
+
+    X, y = _subset(
+        *load_fashion_mnist("train", data_home=args.data_home), args.train_size, "--train-size"
+    )
+    X_test, y_test = _subset(
+        *load_fashion_mnist("test", data_home=args.data_home), args.test_size, "--test-size"
+    )
+    if "callbacks" not in params:
+        estimator.set_params(callbacks=_progress_callbacks(args.quiet, "fit", 1))
+    start = time.perf_counter()
+    estimator.fit(X, y)
+    fit_seconds = time.perf_counter() - start
+    report = evaluate(estimator, X_test, y_test)
+    out = Path(args.out)
+    if "callbacks" not in params:
+        estimator.set_params(callbacks=None)  # the progress bars are not part of the model
+    model_path = estimator.save(out / f"{key}.keras")
+    from fashionnet._io import write_json
+
+    metrics = {
+        "model": key,
+        "params": {
+            k: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
+            for k, v in params.items()
+        },
+        "train_images": int(len(y)),
+        "fit_seconds": fit_seconds,
+        "epochs_run": int(len(estimator.history_)),
+        **report.to_dict(),
+    }
+    write_json(out / f"{key}_metrics.json", metrics)
+    print(report.to_markdown())
+    print(f"\n{MODELS[key]}: test accuracy {report.accuracy:.4f}; fitted in {fit_seconds:.1f} s")
+    print(f"saved {model_path} and {out / f'{key}_metrics.json'}")
+    return 0
+
+
+# --------------------------------------------------------------------------- tune
+
+
+def _number_list(text: str, flag: str, kind: type) -> list:
+    try:
+        values = [kind(ast.literal_eval(v.strip())) for v in text.split(",") if v.strip()]
+    except (ValueError, SyntaxError, TypeError):
+        raise UsageError(f"bad {flag} {text!r}: give comma-separated numbers") from None
+    if not values or any(v <= 0 for v in values):
+        raise UsageError(f"bad {flag} {text!r}: give positive numbers")
+    return values
+
+
+def _cmd_tune(args: argparse.Namespace) -> int:
+    space = {
+        "learning_rate": _number_list(args.learning_rates, "--learning-rates", float),
+        "batch_size": _number_list(args.batch_sizes, "--batch-sizes", int),
+        "epochs": _number_list(args.epochs, "--epochs", int),
+    }
+    if args.max_trials < 1:
+        raise UsageError(f"--max-trials must be at least 1; got {args.max_trials}")
+    from fashionnet.datasets import load_fashion_mnist
+    from fashionnet.models import LeNet5Classifier
+    from fashionnet.tuning import KerasTunerSearchCV
+
+    X, y = _subset(
+        *load_fashion_mnist("train", data_home=args.data_home), args.train_size, "--train-size"
+    )
+    search = KerasTunerSearchCV(
+        LeNet5Classifier(
+            random_state=0, callbacks=_progress_callbacks(args.quiet, "trial", args.max_trials)
+        ),
+        space,
+        tuner="random",
+        max_trials=args.max_trials,
+        early_stopping_patience=args.early_stopping,
+        directory=args.directory,
+        project_name="lenet5",
+        overwrite=args.overwrite,
+        random_state=0,
+        refit=False,
+    )
+    start = time.perf_counter()
+    search.fit(X, y)
+    seconds = time.perf_counter() - start
+    results = search.cv_results_
+    results_path = Path(args.directory) / "lenet5" / "cv_results.csv"
+    from fashionnet._io import atomic_write
+
+    with atomic_write(results_path, "w") as fh:
+        results.to_csv(fh, index=False)
+    params = [c for c in results if c.startswith("param_")]
+    columns = ["trial", "score", "status", "duration", *params]
+    print(results[columns].to_string(index=False))
+    print(
+        f"\nbest of {search.n_trials_} trials ({seconds:.1f} s): "
+        f"{json.dumps(search.best_params_)} with val_accuracy {search.best_score_:.4f}"
+    )
+    print(f"all trials: {results_path}")
+    return 0
+
+
+# --------------------------------------------------------------------------- study
+
+
+def _cmd_study(args: argparse.Namespace) -> int:
+    from fashionnet.study import PROFILES, run_study
+
+    if args.profile not in PROFILES:
+        raise UsageError(f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)}")
+    result = run_study(
+        args.profile,
+        args.out,
+        data_home=args.data_home,
+        restart=args.restart,
+        progress=None if args.quiet else sys.stderr,
+    )
+    rows = result.metrics["comparison"]["rows"]
+    print(f"{'model':<56} test accuracy")
+    for row in rows:
+        note = "" if row["weights"] != "none" else "  (no ImageNet weights)"
+        print(f"{row['model']:<56} {row['test_accuracy']:.4f}{note}")
+    print(
+        f"\nreport: {result.report_path} (and report.html); {len(result.ran)} stages run, "
+        f"{len(result.skipped)} resumed; {result.seconds:.1f} s"
+    )
+    return 0
+
+
+_COMMANDS = {"audit": _cmd_audit, "train": _cmd_train, "tune": _cmd_tune, "study": _cmd_study}
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``fashionnet`` command; return its exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 for a usage or data error, 130 when interrupted.
+
+    Examples
+    --------
+    >>> main(["train", "--model", "alexnet"])
+    2
+    """
+    # TensorFlow's C++ start-up messages are noise for a command-line user.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        return _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print(
+            "fashionnet: interrupted (a study resumes where it stopped when run again with "
+            "the same --out)",
+            file=sys.stderr,
+        )
+        return 130
+    except (UsageError, ValueError, TypeError, OSError, ImportError) as exc:
+        if debug:
+            raise
+        print(f"fashionnet: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,264 @@
+"""A small report document rendered both as Markdown and as self-contained HTML.
+
+:func:`fashionnet.study.run_study` builds its report as a list of blocks
+(headings, paragraphs, bullet lists, tables, figures) and renders the same
+blocks twice: ``report.md``, whose figures are links to ``figures/*.png``,
+and ``report.html``, whose figures are inlined as base64 PNG so the file can
+be mailed or opened anywhere on its own.
+
+Every number goes through :func:`format_number`, the one formatting rule of
+the report; :func:`rounded` applies the same rule to the values written to
+``metrics.json``, so each number there appears, character for character, in
+the report.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Report", "format_number", "rounded"]
+
+#: Decimals kept for scores and other fractions.
+DECIMALS = 4
+
+
+def rounded(value: Any, decimals: int = DECIMALS) -> Any:
+    """Round every float in ``value`` (nested dicts and lists too) for display.
+
+    Integers, strings, booleans and None are returned unchanged; NaN and
+    infinities become None (JSON has no NaN).
+
+    Parameters
+    ----------
+    value : Any
+        A number or a nested structure of dicts and lists.
+    decimals : int, default=4
+        Decimals kept.
+
+    Returns
+    -------
+    Any
+        The same structure with rounded floats.
+
+    Examples
+    --------
+    >>> rounded({"accuracy": 0.854399967, "n": 10000, "curve": [0.1, float("nan")]})
+    {'accuracy': 0.8544, 'n': 10000, 'curve': [0.1, None]}
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): rounded(v, decimals) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [rounded(v, decimals) for v in value]
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy scalar
+        value = value.item()
+    if hasattr(value, "tolist"):  # numpy array
+        return rounded(value.tolist(), decimals)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return round(value, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return value
+
+
+def format_number(value: Any) -> str:
+    """The text of a number in the report: the JSON spelling of :func:`rounded`.
+
+    Examples
+    --------
+    >>> format_number(0.854399967), format_number(60000), format_number(None)
+    ('0.8544', '60000', '-')
+    """
+    value = rounded(value)
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_cell(v) for v in value) + ")"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    if isinstance(value, (int, float)) or value is None or hasattr(value, "item"):
+        return format_number(value)
+    return str(value)
+
+
+@dataclass
+class _Block:
+    kind: str
+    text: str = ""
+    level: int = 2
+    items: list = field(default_factory=list)
+    header: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
+    path: str = ""
+
+
+class Report:
+    """An ordered list of report blocks with Markdown and HTML renderers.
+
+    Parameters
+    ----------
+    title : str
+        The document title (the level-1 heading).
+
+    Examples
+    --------
+    >>> doc = Report("Demo")
+    >>> doc.heading("Results")
+    >>> doc.table(["model", "accuracy"], [["LeNet-5", 0.854399967]])
+    >>> print(doc.to_markdown())
+    # Demo
+    <BLANKLINE>
+    ## Results
+    <BLANKLINE>
+    | model | accuracy |
+    |---|---|
+    | LeNet-5 | 0.8544 |
+    <BLANKLINE>
+    """
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.blocks: list[_Block] = []
+
+    # ---------------------------------------------------------------- building
+    def heading(self, text: str, level: int = 2) -> None:
+        """Add a section heading (level 2) or a subsection heading (level 3)."""
+        self.blocks.append(_Block("heading", text=text, level=level))
+
+    def paragraph(self, text: str) -> None:
+        """Add a paragraph of plain text (``code`` spans in backquotes are kept)."""
+        self.blocks.append(_Block("paragraph", text=text))
+
+    def bullets(self, items: list[str]) -> None:
+        """Add a bullet list."""
+        self.blocks.append(_Block("bullets", items=list(items)))
+
+    def table(self, header: list[str], rows: list[list[Any]]) -> None:
+        """Add a table; numbers are formatted with :func:`format_number`."""
+        self.blocks.append(
+            _Block(
+                "table",
+                header=[str(h) for h in header],
+                rows=[[_cell(c) for c in row] for row in rows],
+            )
+        )
+
+    def figure(self, path: str | os.PathLike, caption: str) -> None:
+        """Add a figure: ``path`` relative to the report's directory."""
+        self.blocks.append(_Block("figure", text=caption, path=Path(path).as_posix()))
+
+    def code(self, text: str) -> None:
+        """Add a preformatted block (a command line, a summary)."""
+        self.blocks.append(_Block("code", text=text))
+
+    # --------------------------------------------------------------- rendering
+    def to_markdown(self) -> str:
+        """The report as GitHub-flavoured Markdown; figures are relative links."""
+        out = [f"# {self.title}", ""]
+        for block in self.blocks:
+            if block.kind == "heading":
+                out += ["#" * block.level + " " + block.text, ""]
+            elif block.kind == "paragraph":
+                out += [block.text, ""]
+            elif block.kind == "bullets":
+                out += [f"- {item}" for item in block.items] + [""]
+            elif block.kind == "table":
+                out.append("| " + " | ".join(block.header) + " |")
+                out.append("|" + "---|" * len(block.header))
+                out += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in block.rows]
+                out.append("")
+            elif block.kind == "figure":
+                out += [f"![{block.text}]({block.path})", "", f"*{block.text}*", ""]
+            elif block.kind == "code":
+                out += ["```", block.text, "```", ""]
+        return "\n".join(out)
+
+    def to_html(self, base_dir: str | os.PathLike) -> str:
+        """The report as one self-contained HTML page (figures inlined as base64 PNG).
+
+        Parameters
+        ----------
+        base_dir : str or path-like
+            Directory the figure paths are relative to.
+        """
+        base = Path(base_dir)
+        body = [f"<h1>{_inline(self.title)}</h1>"]
+        for block in self.blocks:
+            if block.kind == "heading":
+                body.append(f"<h{block.level}>{_inline(block.text)}</h{block.level}>")
+            elif block.kind == "paragraph":
+                body.append(f"<p>{_inline(block.text)}</p>")
+            elif block.kind == "bullets":
+                items = "".join(f"<li>{_inline(i)}</li>" for i in block.items)
+                body.append(f"<ul>{items}</ul>")
+            elif block.kind == "table":
+                head = "".join(f"<th>{_inline(h)}</th>" for h in block.header)
+                rows = "".join(
+                    "<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>"
+                    for row in block.rows
+                )
+                body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+            elif block.kind == "figure":
+                data = base64.b64encode((base / block.path).read_bytes()).decode("ascii")
+                body.append(
+                    f'<figure><img alt="{html.escape(block.text)}" '
+                    f'src="data:image/png;base64,{data}"/>'
+                    f"<figcaption>{_inline(block.text)}</figcaption></figure>"
+                )
+            elif block.kind == "code":
+                body.append(f"<pre>{html.escape(block.text)}</pre>")
+        return _HTML_PAGE.format(title=html.escape(self.title), body="\n".join(body))
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _inline(text: str) -> str:
+    """Escape ``text`` for HTML, rendering `code` and **bold** spans."""
+    text = html.escape(text)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
+
+
+_HTML_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 62rem; margin: 2rem auto;
+       padding: 0 1rem; line-height: 1.45; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.8rem 0; font-size: 0.9rem; }}
+th, td {{ border: 1px solid #bbb; padding: 0.25rem 0.55rem; text-align: right; }}
+th {{ background: #eee; }}
+td:first-child, th:first-child {{ text-align: left; }}
+figure {{ margin: 1rem 0; }}
+img {{ max-width: 100%; }}
+figcaption {{ font-style: italic; font-size: 0.9rem; }}
+pre {{ background: #f5f5f5; padding: 0.6rem; overflow-x: auto; }}
+</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""

@@ -1,0 +1,309 @@
+"""The smoke study end to end on the real data: report, metrics, figures, resuming.
+
+The smoke study runs once per test session (about a minute on 2 cores) and
+every test reads its output.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fashionnet import study
+from fashionnet.cli import main
+from fashionnet.report import Report, format_number, rounded
+from fashionnet.study import PROFILES, StudyError, run_study
+
+SECTIONS = [
+    "## About this run",
+    "## 1. Data",
+    "### Audit",
+    "## 2. Exploration",
+    "## 3. Preprocessing",
+    "## 4. Models",
+    "## 5. Tuning",
+    "## 6. Results",
+    "### LeNet-5 with the best hyperparameters",
+    "### VGG16",
+    "### ResNet152V2",
+    "## 7. Cross-validation",
+    "## 8. Comparison",
+    "## 9. Conclusion",
+]
+
+FIGURES = [
+    "sample_grid",
+    "class_balance",
+    "pixel_distribution",
+    "correlation_heatmap",
+    "tuning_results",
+    "lenet5_curves",
+    "lenet5_confusion_matrix",
+    "cv_fold_curves",
+    "vgg16_curves",
+    "vgg16_confusion_matrix",
+    "resnet152v2_curves",
+    "resnet152v2_confusion_matrix",
+]
+
+
+@pytest.fixture(scope="session")
+def smoke(tmp_path_factory, fashion_train):
+    """One smoke study for the whole session: (StudyResult, seconds, progress text)."""
+    out = tmp_path_factory.mktemp("study") / "smoke"
+    log = io.StringIO()
+    start = time.perf_counter()
+    result = run_study("smoke", out, progress=log)
+    return result, time.perf_counter() - start, log.getvalue()
+
+
+def _numbers(value, path=""):
+    """Every number in a JSON structure, with where it sits."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _numbers(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _numbers(v, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def test_smoke_study_runs_every_stage_within_budget(smoke):
+    result, seconds, log = smoke
+    assert result.ran == [s.name for s in study.STAGES]
+    assert result.skipped == []
+    # 60 s on a quiet 2-core machine; shared CI runners get some slack.
+    assert seconds < 150, f"smoke study took {seconds:.0f} s"
+    assert "[10/10] Comparison: done" in log
+    assert re.search(r"trial 2/2 epoch \[#+\] 1/1", log)  # progress bars
+    assert re.search(r"fold 2/2 epoch", log)
+
+
+def test_report_has_every_section_in_order(smoke):
+    result, _, _ = smoke
+    text = result.report_path.read_text()
+    positions = [text.find(section + "\n") for section in SECTIONS]
+    missing = [s for s, p in zip(SECTIONS, positions, strict=True) if p < 0]
+    assert not missing, missing
+    assert positions == sorted(positions)
+    # The weights of the transfer models are stated next to their numbers.
+    assert text.count("random initialisation (weights=None)") >= 2
+    assert "NONE: random initialisation" in text
+
+
+def test_every_metric_appears_in_the_report(smoke):
+    result, _, _ = smoke
+    text = result.report_path.read_text()
+    metrics = json.loads((result.out / "metrics.json").read_text())
+    assert metrics == result.metrics
+    missing = []
+    for path, number in _numbers(metrics):
+        token = json.dumps(number)
+        if not re.search(rf"(?<![\d.]){re.escape(token)}(?![\d])", text):
+            missing.append(f"{path} = {token}")
+    assert not missing, missing[:20]
+    for key in (
+        "data",
+        "audit",
+        "tuning",
+        "lenet5",
+        "cross_validation",
+        "vgg16",
+        "resnet152v2",
+        "comparison",
+        "conclusion",
+    ):
+        assert key in metrics
+
+
+def test_metrics_hold_the_study_numbers(smoke):
+    result, _, _ = smoke
+    m = result.metrics
+    assert m["data"]["train_images"] == 60000 and m["data"]["test_images"] == 10000
+    assert m["data"]["lenet_train_images"] == PROFILES["smoke"].train_size
+    assert m["audit"]["n_columns"] == 785
+    assert m["tuning"]["n_trials"] == 2 and len(m["tuning"]["trials"]) == 2
+    assert 1.0 not in m["tuning"]["space"]["learning_rate"]  # the study's mistake
+    best = m["tuning"]["best_params"]
+    assert best["learning_rate"] in m["tuning"]["space"]["learning_rate"]
+    folds = m["cross_validation"]["folds"]
+    assert [f["fold"] for f in folds] == [1, 2]
+    accs = [f["test_accuracy"] for f in folds]
+    summary = m["cross_validation"]["summary"]
+    assert summary["min"]["test_accuracy"] == pytest.approx(min(accs), abs=1e-4)
+    assert summary["max"]["test_accuracy"] == pytest.approx(max(accs), abs=1e-4)
+    assert summary["mean"]["test_accuracy"] == pytest.approx(np.mean(accs), abs=1e-4)
+    rows = m["comparison"]["rows"]
+    assert len(rows) == 4
+    assert [r["test_accuracy"] for r in rows] == sorted(
+        (r["test_accuracy"] for r in rows), reverse=True
+    )
+    for key in ("vgg16", "resnet152v2"):
+        assert m[key]["weights"] == "none"
+        cm = np.array(m[key]["confusion_matrix"])
+        assert cm.sum() == m[key]["test_images"] == PROFILES["smoke"].transfer_test_size
+    # The conclusion is derived from these numbers, not written beforehand.
+    assert m["conclusion"]["best_test_accuracy"] == rows[0]["test_accuracy"]
+    assert m["conclusion"]["best_model"] == rows[0]["model"]
+
+
+def test_figures_are_valid_pngs(smoke):
+    import matplotlib.image as mpimg
+
+    result, _, _ = smoke
+    for name in FIGURES:
+        path = result.out / "figures" / f"{name}.png"
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        image = mpimg.imread(path)
+        assert image.ndim == 3 and image.shape[0] > 50 and image.shape[1] > 50, name
+
+
+def test_html_report_is_self_contained(smoke):
+    result, _, _ = smoke
+    html = (result.out / "report.html").read_text()
+    assert html.count('src="data:image/png;base64,') == len(FIGURES)
+    assert 'src="figures/' not in html
+    assert "<h2>9. Conclusion</h2>" in html
+    # Every figure referenced by the Markdown report exists.
+    for link in re.findall(r"\]\((figures/[^)]+)\)", result.report_path.read_text()):
+        assert (result.out / link).is_file()
+
+
+def test_outputs_models_and_records(smoke):
+    result, _, _ = smoke
+    out = result.out
+    assert (out / "models" / "lenet5.keras").is_file()
+    assert (out / "audit.md").read_text().startswith("## Data audit")
+    records = sorted(p.stem for p in (out / "stages").glob("*.json"))
+    assert records == sorted(s.name for s in study.STAGES)
+    assert not list(out.rglob(".*.tmp"))  # no temporary file left behind
+    from fashionnet.models import load_model
+
+    model = load_model(out / "models" / "lenet5.keras")
+    X, _ = study._Context(PROFILES["smoke"], out, None, study._Progress(None)).full("test")
+    assert model.predict(X[:5]).shape == (5,)
+
+
+def test_second_run_resumes_through_the_cli(smoke, capsys):
+    result, _, _ = smoke
+    before = result.report_path.read_text()
+    start = time.perf_counter()
+    assert main(["study", "--profile", "smoke", "--out", str(result.out), "--quiet"]) == 0
+    assert time.perf_counter() - start < 10
+    out = capsys.readouterr().out
+    assert "0 stages run, 10 resumed" in out
+    assert "LeNet-5, best hyperparameters" in out
+    assert result.report_path.read_text() == before
+
+
+def test_interrupted_run_loses_only_the_stage_in_progress(smoke, tmp_path, monkeypatch):
+    result, _, _ = smoke
+    out = tmp_path / "copy"
+    shutil.copytree(result.out, out)
+    for name in ("resnet152v2", "comparison"):
+        (out / "stages" / f"{name}.json").unlink()
+    (out / "report.md").unlink()
+
+    # ResNet152V2 is "interrupted": its stage dies midway.
+    def interrupted(ctx):
+        raise KeyboardInterrupt
+
+    stages = tuple(
+        study._Stage(s.name, s.title, interrupted) if s.name == "resnet152v2" else s
+        for s in study.STAGES
+    )
+    monkeypatch.setattr(study, "STAGES", stages)
+    with pytest.raises(KeyboardInterrupt):
+        run_study("smoke", out, progress=None)
+    assert not (out / "stages" / "resnet152v2.json").exists()
+    assert (out / "stages" / "vgg16.json").exists()
+
+    # Running again redoes the interrupted stage and the ones after it only.
+    finished = json.loads((result.out / "stages" / "resnet152v2.json").read_text())
+    monkeypatch.setattr(
+        study,
+        "STAGES",
+        tuple(
+            study._Stage(s.name, s.title, lambda ctx, m=finished["metrics"]: m)
+            if s.name == "resnet152v2"
+            else s
+            for s in study.STAGES
+        ),
+    )
+    again = run_study("smoke", out, progress=None)
+    assert again.ran == ["resnet152v2", "comparison"]
+    assert again.metrics["resnet152v2"] == result.metrics["resnet152v2"]
+    assert (out / "report.md").is_file()
+
+
+def test_a_directory_of_another_profile_is_refused(smoke):
+    result, _, _ = smoke
+    with pytest.raises(StudyError, match="other settings"):
+        run_study("quick", result.out, progress=None)
+
+
+def test_unknown_profile():
+    message = "unknown profile 'huge'; choose one of smoke, quick, full"
+    with pytest.raises(StudyError, match=message):
+        run_study("huge", "never-created")
+    assert not Path("never-created").exists()
+
+
+def test_profiles_match_the_study():
+    full = PROFILES["full"]
+    assert (full.max_trials, full.cv_folds, full.transfer_input_size) == (100, 5, 48)
+    assert full.train_size is None and full.test_size is None
+    assert full.transfer_weights == "imagenet"
+    for profile in PROFILES.values():
+        assert 1.0 not in profile.learning_rates
+    reductions = study._reductions(PROFILES["quick"])
+    assert {r["setting"] for r in reductions} >= {"tuning trials", "LeNet-5 training images"}
+    assert study._reductions(full) == []
+
+
+def test_report_number_format_is_the_json_spelling():
+    for value in (0.854399967, 60000, 1e-4, 0.1, 12.25, -0.03):
+        assert format_number(value) == json.dumps(rounded(value))
+    assert rounded({"a": [float("nan"), np.float32(0.5), np.int64(3)]}) == {"a": [None, 0.5, 3]}
+
+
+def test_report_renders_markdown_and_html(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "dot.png")
+    doc = Report("T <1>")
+    doc.heading("Part")
+    doc.paragraph("uses `code` and **bold** & more")
+    doc.bullets(["one", "two"])
+    doc.table(["a", "b|c"], [["x|y", 0.123456], [None, [1, 2]]])
+    doc.figure("dot.png", "a dot")
+    doc.code("fashionnet study")
+    md = doc.to_markdown()
+    assert "| x\\|y | 0.1235 |" in md and "| - | (1, 2) |" in md
+    assert "![a dot](dot.png)" in md and "```\nfashionnet study\n```" in md
+    html = doc.to_html(tmp_path)
+    assert "<title>T &lt;1&gt;</title>" in html
+    assert "<code>code</code>" in html and "<strong>bold</strong> &amp; more" in html
+    assert "data:image/png;base64," in html and "<li>two</li>" in html
+
+
+def test_restart_discards_records_and_the_search(smoke, tmp_path):
+    result, _, _ = smoke
+    out = tmp_path / "copy"
+    shutil.copytree(result.out, out)
+    assert (out / "tuning" / "lenet5").is_dir()
+    study._check_manifest(out, PROFILES["quick"], restart=True)
+    assert not list((out / "stages").glob("*.json"))
+    assert not (out / "tuning").exists()
+    manifest = json.loads((out / "study.json").read_text())
+    assert manifest["profile"]["name"] == "quick"
