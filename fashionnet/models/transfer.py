@@ -155,9 +155,9 @@ class TransferClassifier(FashionNetClassifier):
         from random weights.
     trainable_layers : int or None, default=None
         Number of the backbone's last layers that are trained; None uses the
-        backbone's default with pre-trained weights (5 for VGG16, 64 for
-        ResNet152V2, else 0) and trains every layer with ``weights=None``,
-        since frozen random layers would only add noise.
+        backbone's default (5 for VGG16, 64 for ResNet152V2, else 0), also
+        with ``weights=None``; a value at least the backbone's number of
+        layers trains all of it.
     head : sequence of int and float or None, default=None
         Dense head between backbone and output: an int adds
         ``Dense(units, activation="relu")``, a float in (0, 1) adds
@@ -346,13 +346,9 @@ class TransferClassifier(FashionNetClassifier):
         )
         x = BackbonePreprocess(spec.module, name="backbone_preprocess")(x)
         base = _build_backbone(spec, size, self.weights)
-        if self.trainable_layers is not None:
-            trainable = self.trainable_layers
-        elif self.weights is None:
-            # Frozen random layers only add noise: from scratch, all of it trains.
-            trainable = len(base.layers)
-        else:
-            trainable = spec.trainable_layers
+        trainable = (
+            spec.trainable_layers if self.trainable_layers is None else self.trainable_layers
+        )
         n_frozen = max(len(base.layers) - trainable, 0)
         for layer in base.layers[:n_frozen]:
             layer.trainable = False

@@ -72,9 +72,11 @@ def test_graph_does_the_preparation(vgg):
 
 
 def test_trainable_layers(vgg, data, tmp_path):
-    # From scratch (weights=None) every backbone layer trains by default.
-    assert all(layer.trainable for layer in vgg.model_.get_layer("vgg16").layers)
-    # With pre-trained weights the default is the study's: the last 5 layers.
+    # The default is the study's fine-tuning depth, the last 5 layers, with
+    # random weights (the vgg fixture) and with a weights file alike.
+    backbone = vgg.model_.get_layer("vgg16")
+    trainable = [layer.name for layer in backbone.layers if layer.trainable]
+    assert trainable == [layer.name for layer in backbone.layers[-5:]]
     path = tmp_path / "vgg16_notop.weights.h5"
     get_backbone("vgg16").build(32, None).save_weights(path)
     tuned = TransferClassifier("vgg16", **{**TINY, "weights": str(path)}).fit(*data)
@@ -150,10 +152,7 @@ def test_three_channel_input_is_not_stacked(data):
 
 @pytest.mark.slow
 def test_resnet152v2_trains(data):
-    # The study's fine-tuning depth, given explicitly: with weights=None the
-    # default would train all 564 layers (test_trainable_layers covers that).
-    est = TransferClassifier("resnet152v2", **{**TINY, "epochs": 1, "trainable_layers": 64})
-    est.fit(*data)
+    est = TransferClassifier("resnet152v2", **{**TINY, "epochs": 1}).fit(*data)
     backbone = est.model_.get_layer("resnet152v2")
     assert sum(layer.trainable for layer in backbone.layers) == 64
     assert est.predict(data[0][:4]).shape == (4,)
