@@ -63,8 +63,9 @@ class FashionNetClassifier(KerasClassifier):
 
     Parameters
     ----------
-    learning_rate : float or None
-        Learning rate of the optimizer; None keeps the optimizer's default.
+    learning_rate : float, keras.optimizers.schedules.LearningRateSchedule or None
+        Learning rate of the optimizer, fixed or as a Keras schedule of the
+        training step (e.g. ``CosineDecay``); None keeps the optimizer's.
     batch_size : int
         Images per gradient step.
     epochs : int
@@ -94,6 +95,8 @@ class FashionNetClassifier(KerasClassifier):
 
     #: Pixel range the network wants: 1.0 for 0..1, 255.0 for 0..255.
     _pixel_range: float = 1.0
+    #: Fitted float attributes that ``save`` keeps besides the common ones.
+    _fitted_scalars: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -216,6 +219,7 @@ class FashionNetClassifier(KerasClassifier):
         sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
         if seed is not None:
             keras.utils.set_random_seed(seed)
+        self._learn_input_statistics(X)
         self.model_ = self._build_keras_model()
         self.history_ = pd.DataFrame()
         return X, y, sample_weight
@@ -254,6 +258,7 @@ class FashionNetClassifier(KerasClassifier):
             with _restoring_global_rng(seed):
                 if seed is not None:
                     keras.utils.set_random_seed(seed)
+                self._learn_input_statistics(X)
                 self.model_ = self._build_keras_model()
             self.history_ = pd.DataFrame()
         unknown = np.setdiff1d(y, self.classes_)
@@ -334,6 +339,9 @@ class FashionNetClassifier(KerasClassifier):
 
     def _build_network(self, inputs, n_classes: int):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _learn_input_statistics(self, X: np.ndarray) -> None:
+        """Learn what the in-graph preprocessing needs from the training images."""
 
     @property
     def _input_scale(self) -> float:
@@ -455,10 +463,12 @@ class FashionNetClassifier(KerasClassifier):
     def _check_params(self) -> None:
         name = type(self).__name__
         if self.learning_rate is not None and not (
-            _is_real(self.learning_rate) and self.learning_rate > 0
+            (_is_real(self.learning_rate) and self.learning_rate > 0)
+            or isinstance(self.learning_rate, keras.optimizers.schedules.LearningRateSchedule)
         ):
             raise ValueError(
-                f"{name}: learning_rate must be a positive float or None; "
+                f"{name}: learning_rate must be a positive float, a "
+                "keras.optimizers.schedules.LearningRateSchedule or None; "
                 f"got {self.learning_rate!r}."
             )
         for param in ("batch_size", "epochs"):
@@ -623,3 +633,28 @@ def _is_int(value: Any) -> bool:
 
 def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def pixel_moments(X: np.ndarray, chunk: int = 4096) -> tuple[float, float]:
+    """Mean and standard deviation of all pixels, without a float copy of ``X``.
+
+    uint8 images are counted by grey level (one pass, no temporary larger
+    than a chunk); float images are summed in float64 chunks of ``chunk``
+    images.
+    """
+    total = sum_ = sum_sq = 0.0
+    for start in range(0, X.shape[0], chunk):
+        block = X[start : start + chunk]
+        if block.dtype == np.uint8:
+            counts = np.bincount(block.reshape(-1), minlength=256).astype(np.float64)
+            levels = np.arange(256, dtype=np.float64)
+            total += counts.sum()
+            sum_ += counts @ levels
+            sum_sq += counts @ (levels * levels)
+        else:
+            block = block.astype(np.float64, copy=False)
+            total += block.size
+            sum_ += float(block.sum())
+            sum_sq += float(np.square(block).sum())
+    mean = sum_ / total
+    return float(mean), float(np.sqrt(max(sum_sq / total - mean * mean, 0.0)))

@@ -95,6 +95,7 @@ def image_preprocessing(
     size: tuple[int, int],
     pad_small: bool,
     channels: int | None = None,
+    standardize: tuple[float, float] | None = None,
 ):
     """Chain the preprocessing layers from raw model inputs to network inputs.
 
@@ -114,6 +115,10 @@ def image_preprocessing(
     channels : int or None, default=None
         Stack a grey channel into this many channels (3 for ImageNet
         backbones); None keeps the channels as they are.
+    standardize : tuple of (float, float) or None, default=None
+        ``(mean, std)`` of the scaled training pixels: after padding (so the
+        border keeps the background's value) the pixels become
+        ``(x - mean) / std``. None leaves them scaled only.
 
     Returns
     -------
@@ -132,6 +137,9 @@ def image_preprocessing(
             x = keras.layers.ZeroPadding2D(padding, name="pad")(x)
         else:
             x = keras.layers.Resizing(*size, interpolation="bilinear", name="resize")(x)
+    if standardize is not None:
+        mean, std = standardize
+        x = keras.layers.Rescaling(1.0 / std, offset=-mean / std, name="standardize")(x)
     if channels is not None and image_shape[2] != channels:
         if image_shape[2] != 1:
             raise ValueError(

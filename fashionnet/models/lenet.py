@@ -6,8 +6,9 @@ import os
 from typing import Any
 
 import keras
+import numpy as np
 
-from ._base import FashionNetClassifier
+from ._base import FashionNetClassifier, pixel_moments
 from ._layers import image_preprocessing
 
 __all__ = ["LeNet5Classifier"]
@@ -37,8 +38,17 @@ class LeNet5Classifier(FashionNetClassifier):
     pooling : {"avg", "max"}, default="avg"
         ``"avg"`` is LeNet-5's subsampling, average pooling followed by a
         sigmoid, as in the study; ``"max"`` is plain max pooling.
-    learning_rate : float or None, default=1e-3
-        Learning rate of the optimizer; None keeps the optimizer's default.
+    standardize : bool, default=False
+        False scales pixels to 0..1, as the study did. True then shifts and
+        divides them by the mean and standard deviation of the training
+        pixels (``pixel_mean_``, ``pixel_std_``, learned in ``fit``; by
+        ``partial_fit`` from its first batch), as LeNet-5's paper normalised
+        its inputs to mean 0 and variance 1, "which accelerates learning".
+        The 2-pixel border keeps the background's value. Needed for SGD to
+        train the study's network well (see the user guide's recipe).
+    learning_rate : float, LearningRateSchedule or None, default=1e-3
+        Learning rate of the optimizer, fixed or as a Keras schedule of the
+        training step (e.g. ``CosineDecay``); None keeps the optimizer's.
     batch_size : int, default=32
         Images per gradient step.
     epochs : int, default=10
@@ -74,6 +84,9 @@ class LeNet5Classifier(FashionNetClassifier):
         Pixels per image (784 for Fashion-MNIST).
     image_shape_ : tuple of int
         ``(H, W, C)`` of the training images.
+    pixel_mean_, pixel_std_ : float
+        Mean and standard deviation of the training pixels scaled to 0..1;
+        only with ``standardize=True``.
     input_shape_ : tuple of int
         Layout of one image as passed to fit, which the model's input takes.
     input_dtype_ : {"uint8", "float32"}
@@ -103,12 +116,15 @@ class LeNet5Classifier(FashionNetClassifier):
     ['accuracy', 'loss']
     """
 
+    _fitted_scalars = ("pixel_mean_", "pixel_std_")
+
     def __init__(
         self,
         *,
         activation: str = "tanh",
         pooling: str = "avg",
-        learning_rate: float | None = 1e-3,
+        standardize: bool = False,
+        learning_rate: float | keras.optimizers.schedules.LearningRateSchedule | None = 1e-3,
         batch_size: int = 32,
         epochs: int = 10,
         optimizer: Any = "adam",
@@ -135,9 +151,14 @@ class LeNet5Classifier(FashionNetClassifier):
         )
         self.activation = activation
         self.pooling = pooling
+        self.standardize = standardize
 
     def _check_params(self) -> None:
         super()._check_params()
+        if not isinstance(self.standardize, (bool, np.bool_)):
+            raise ValueError(
+                f"LeNet5Classifier: standardize must be True or False; got {self.standardize!r}."
+            )
         if self.pooling not in _POOLING:
             raise ValueError(
                 f"LeNet5Classifier: pooling must be 'avg' or 'max'; got {self.pooling!r}."
@@ -150,6 +171,15 @@ class LeNet5Classifier(FashionNetClassifier):
                 "activation; use e.g. 'tanh', 'relu' or 'elu'."
             ) from None
 
+    def _learn_input_statistics(self, X: np.ndarray) -> None:
+        for name in ("pixel_mean_", "pixel_std_"):
+            self.__dict__.pop(name, None)
+        if self.standardize:
+            mean, std = pixel_moments(X)
+            self.pixel_mean_ = mean * self._input_scale
+            # Constant images have no spread to divide by (as StandardScaler).
+            self.pixel_std_ = std * self._input_scale if std > 0 else 1.0
+
     def _build_network(self, inputs, n_classes: int):
         x = image_preprocessing(
             inputs,
@@ -157,6 +187,7 @@ class LeNet5Classifier(FashionNetClassifier):
             scale=self._input_scale,
             size=(INPUT_SIZE, INPUT_SIZE),
             pad_small=True,
+            standardize=(self.pixel_mean_, self.pixel_std_) if self.standardize else None,
         )
         pool = _POOLING[self.pooling]
         act = self.activation

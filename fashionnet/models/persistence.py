@@ -151,6 +151,9 @@ def load_model(path: str | os.PathLike) -> Any:
     estimator.input_dtype_ = fitted["input_dtype"]
     if fitted.get("feature_names_in") is not None:
         estimator.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+    for name, value in fitted.get("scalars", {}).items():
+        if name in cls._fitted_scalars:
+            setattr(estimator, name, float(value))
     history = pd.DataFrame(fitted["history"])
     history.index.name = "epoch"
     estimator.history_ = history
@@ -197,6 +200,11 @@ def _state(estimator: Any) -> dict:
                 else None
             ),
             "history": {col: [float(v) for v in history[col]] for col in history.columns},
+            "scalars": {
+                name: float(getattr(estimator, name))
+                for name in estimator._fitted_scalars
+                if hasattr(estimator, name)
+            },
         },
     }
 

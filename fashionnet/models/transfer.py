@@ -169,8 +169,9 @@ class TransferClassifier(FashionNetClassifier):
     input_size : int, default=48
         Side of the square images the backbone sees (the study's 48; VGG16
         and ResNet152V2 need at least 32).
-    learning_rate : float or None, default=1e-3
-        Learning rate of the optimizer; None keeps the optimizer's default.
+    learning_rate : float, LearningRateSchedule or None, default=1e-3
+        Learning rate of the optimizer, fixed or as a Keras schedule of the
+        training step (e.g. ``CosineDecay``); None keeps the optimizer's.
     batch_size : int, default=128
         Images per gradient step (the study's 128).
     epochs : int, default=5
@@ -251,7 +252,7 @@ class TransferClassifier(FashionNetClassifier):
         dropout: float | None = None,
         input_size: int = 48,
         *,
-        learning_rate: float | None = 1e-3,
+        learning_rate: float | keras.optimizers.schedules.LearningRateSchedule | None = 1e-3,
         batch_size: int = 128,
         epochs: int = 5,
         optimizer: Any = "adam",

@@ -6,11 +6,15 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import StratifiedKFold, check_cv
 
 from fashionnet.models import FashionNetClassifier, LeNet5Classifier
+from fashionnet.models._base import pixel_moments
 
 # Modern LeNet: learns a 300-image slice in one or two epochs.
 FAST = dict(activation="relu", pooling="max", epochs=1, random_state=0)
@@ -183,6 +187,16 @@ def test_optimizer_forms(slice300):
         assert float(est.model_.optimizer.learning_rate) == pytest.approx(0.002)
 
 
+def test_learning_rate_schedule(slice300):
+    X, y = slice300
+    schedule = keras.optimizers.schedules.CosineDecay(0.01, decay_steps=2)
+    est = LeNet5Classifier(**FAST, learning_rate=schedule, batch_size=32).fit(X[:64], y[:64])
+    assert int(est.model_.optimizer.iterations) == 2
+    # The schedule drives the step size: after 2 steps its cosine has decayed to 0.
+    assert float(est.model_.optimizer.learning_rate) == 0.0
+    assert clone(est).learning_rate.get_config() == schedule.get_config()
+
+
 def test_sample_weight(slice300):
     X, y = slice300
     w = np.ones(len(y))
@@ -198,6 +212,7 @@ def test_sample_weight(slice300):
     ("params", "match"),
     [
         ({"learning_rate": 0}, "learning_rate"),
+        ({"learning_rate": "fast"}, "LearningRateSchedule"),
         ({"batch_size": 0}, "batch_size"),
         ({"epochs": 1.5}, "epochs"),
         ({"validation_split": 1.0}, "validation_split"),
@@ -263,3 +278,14 @@ def test_initialize_builds_without_training(slice300):
     est = LeNet5Classifier(**FAST).initialize(X[:20], y[:20])
     assert est.history_.empty
     assert est.predict(X[:3]).shape == (3,)
+
+
+@given(
+    arrays(np.uint8, st.tuples(st.integers(1, 9), st.integers(1, 5), st.integers(1, 5))),
+    st.integers(1, 4),
+)
+def test_pixel_moments_match_numpy(images, chunk):
+    for X in (images, images.astype(np.float32) / 255):
+        mean, std = pixel_moments(X, chunk=chunk)
+        assert mean == pytest.approx(float(X.mean(dtype=np.float64)), abs=1e-9)
+        assert std == pytest.approx(float(X.std(dtype=np.float64)), abs=1e-6)

@@ -95,3 +95,11 @@ def test_errors(lenet, tmp_path):
     lenet.model_.save(plain)
     with pytest.raises(ValueError, match="not a classifier saved by fashionnet"):
         load_model(plain)
+
+
+def test_standardized_lenet_keeps_its_moments(small_train, small_test, tmp_path):
+    X, y = small_train
+    est = LeNet5Classifier(**FAST, standardize=True).fit(X[:200], y[:200])
+    loaded = load_model(est.save(tmp_path / "std.keras"))
+    assert loaded.pixel_mean_ == est.pixel_mean_ and loaded.pixel_std_ == est.pixel_std_
+    np.testing.assert_array_equal(loaded.predict(small_test[0]), est.predict(small_test[0]))
