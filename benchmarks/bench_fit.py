@@ -8,7 +8,8 @@ Three parts, each run in fresh child processes so that peak RSS
     on the same 60000 images for 2 epochs with the same batch size. The
     plain-Keras baseline does what users do: ``X / 255`` as float32, padded
     to 32x32x1, one-hot labels. Wall time (median over ``--repeat`` runs) and
-    peak RSS, side by side, with ratios (targets: <= 1.10 and <= 1.2).
+    peak RSS, side by side, with ratios (targets: <= 1.10 and <= 1.2), and
+    the ratio of the fastest runs, which background load disturbs least.
 ``--transfer``
     ``TransferClassifier("vgg16", weights=None, input_size=48)`` for one
     epoch on 10000 images: peak RSS and time, beside the study's way of
@@ -143,6 +144,14 @@ def bench_lenet(repeat: int, batch_size: int) -> dict:
     ]
     for label, key in rows:
         print(f"{label:32}{ours[key]:12.1f}{theirs[key]:13.1f}{ours[key] / theirs[key]:8.2f}")
+    # Background load slows single runs by up to half on a shared machine:
+    # the fastest run of each side is the least disturbed one.
+    best = {side: min(r["wall_s"] for r in results) for side, results in runs.items()}
+    best_ratio = best["fashionnet"] / best["keras"]
+    print(
+        f"{'wall, fastest run (s)':32}{best['fashionnet']:12.1f}{best['keras']:13.1f}"
+        f"{best_ratio:8.2f}"
+    )
     wall_ratio = ours["wall_s"] / theirs["wall_s"]
     rss_ratio = ours["peak_rss_mb"] / theirs["peak_rss_mb"]
     print(
@@ -150,7 +159,13 @@ def bench_lenet(repeat: int, batch_size: int) -> dict:
         f"{'OK' if wall_ratio <= 1.10 else 'MISSED'}; "
         f"peak RSS ratio {rss_ratio:.2f} <= 1.2 {'OK' if rss_ratio <= 1.2 else 'MISSED'}"
     )
-    return {"runs": runs, "median": summary, "wall_ratio": wall_ratio, "rss_ratio": rss_ratio}
+    return {
+        "runs": runs,
+        "median": summary,
+        "wall_ratio": wall_ratio,
+        "best_wall_ratio": best_ratio,
+        "rss_ratio": rss_ratio,
+    }
 
 
 # --------------------------------------------------------------------------- transfer
@@ -270,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lenet", action="store_true", help="LeNet-5 vs plain Keras")
     parser.add_argument("--transfer", action="store_true", help="VGG16 peak RSS")
     parser.add_argument("--accuracy", action="store_true", help="LeNet-5 test accuracy")
-    parser.add_argument("--repeat", type=int, default=3, help="LeNet runs per side")
+    parser.add_argument("--repeat", type=int, default=5, help="LeNet runs per side")
     parser.add_argument("--batch-size", type=int, default=32, help="LeNet batch size")
     parser.add_argument("--transfer-images", type=int, default=10000)
     parser.add_argument(
