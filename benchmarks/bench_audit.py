@@ -26,19 +26,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import statistics
-import subprocess
 import sys
-import time
+
+from _harness import machine_line, run_child, time_runs
 
 TIME_BOUND_S = 3.0
 RSS_BOUND_BYTES = 1e9
-
-
-def _peak_rss_bytes() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
 
 
 def _load_frame(dtype: str):
@@ -97,34 +91,8 @@ METHODS = {
 def child(name: str, repeats: int) -> None:
     dtype, audit = METHODS[name]
     frame = _load_frame(dtype)
-    rss_loaded = _peak_rss_bytes()
-    times, cpu, found = [], [], None
-    for _ in range(repeats):
-        start, cpu_start = time.perf_counter(), time.process_time()
-        found = audit(frame)
-        times.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - cpu_start)
-    print(
-        json.dumps(
-            {
-                "times": times,
-                "cpu": cpu,
-                "rss_loaded": rss_loaded,
-                "peak_rss": _peak_rss_bytes(),
-                "found": found,
-            }
-        )
-    )
-
-
-def run_child(name: str, repeats: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), "--child", name, "--repeats", str(repeats)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = time_runs(lambda: audit(frame), repeats, describe=lambda found: {"found": found})
+    print(json.dumps(result))
 
 
 def main() -> None:
@@ -138,18 +106,14 @@ def main() -> None:
         child(args.child, args.repeats)
         return
 
-    print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.1f} (other processes make timings noisy; 'CPU s' counts this "
-        "process's CPU time, all threads, which a busy machine inflates less than wall time)"
-    )
+    print(machine_line())
     results = {}
     for name in METHODS:
         if args.quick and name.startswith("pandas"):
             continue
         repeats = args.pandas_repeats if name.startswith("pandas") else args.repeats
         print(f"running {name} x{repeats} ...", flush=True)
-        results[name] = run_child(name, repeats)
+        results[name] = run_child(__file__, name, repeats)
 
     print()
     header = (

@@ -32,10 +32,10 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
-import resource
 import statistics
-import sys
 import time
+
+from _harness import peak_rss_bytes
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -53,9 +53,7 @@ ACCURACY_BATCH = 32
 
 
 def _peak_rss_mb() -> float:
-    # ru_maxrss is in KiB on Linux, bytes on macOS.
-    scale = 1 / 1024 if sys.platform != "darwin" else 1 / 1024**2
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    return peak_rss_bytes() / 2**20
 
 
 def _in_child(target, *args) -> dict:

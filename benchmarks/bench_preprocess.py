@@ -30,19 +30,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import statistics
-import subprocess
 import sys
-import time
+
+from _harness import machine_line, run_child, time_runs
 
 FLOAT_BOUND_BYTES = 2.2e9
 UINT8_BOUND_BYTES = 0.8e9
-
-
-def _peak_rss_bytes() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
 
 
 def _study_way():
@@ -109,40 +103,16 @@ INFO_ONLY = {"fashionnet float32: resize, stack, scale"}
 STUDY = next(iter(METHODS))
 
 
+def _describe(out) -> dict:
+    return {
+        "shape": out.shape,
+        "dtype": str(out.dtype),
+        "range": [float(out.min()), float(out.max())],
+    }
+
+
 def child(name: str, repeats: int) -> None:
-    run = METHODS[name]()
-    rss_loaded = _peak_rss_bytes()
-    times, cpu = [], []
-    for _ in range(repeats):
-        start, cpu_start = time.perf_counter(), time.process_time()
-        out = run()
-        times.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - cpu_start)
-        shape, dtype, low, high = out.shape, str(out.dtype), float(out.min()), float(out.max())
-        del out
-    print(
-        json.dumps(
-            {
-                "times": times,
-                "cpu": cpu,
-                "rss_loaded": rss_loaded,
-                "peak_rss": _peak_rss_bytes(),
-                "shape": shape,
-                "dtype": dtype,
-                "range": [low, high],
-            }
-        )
-    )
-
-
-def run_child(name: str, repeats: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), "--child", name, "--repeats", str(repeats)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    print(json.dumps(time_runs(METHODS[name](), repeats, describe=_describe)))
 
 
 def main() -> None:
@@ -155,18 +125,14 @@ def main() -> None:
         child(args.child, args.repeats)
         return
 
-    print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.1f} (other processes make timings noisy; 'CPU s' counts this "
-        "process's CPU time, all threads, which a busy machine inflates less than wall time)"
-    )
+    print(machine_line())
     results = {}
     for name in METHODS:
         if args.quick and name == STUDY:
             continue
         repeats = 1 if name == STUDY else args.repeats
         print(f"running {name} x{repeats} ...", flush=True)
-        results[name] = run_child(name, repeats)
+        results[name] = run_child(__file__, name, repeats)
 
     print()
     header = (

@@ -638,19 +638,19 @@ def _is_real(value: Any) -> bool:
 def pixel_moments(X: np.ndarray, chunk: int = 4096) -> tuple[float, float]:
     """Mean and standard deviation of all pixels, without a float copy of ``X``.
 
-    uint8 images are counted by grey level (one pass, no temporary larger
-    than a chunk); float images are summed in float64 chunks of ``chunk``
-    images.
+    uint8 images are counted by grey level (exact integer sums, as
+    :class:`~fashionnet.audit.DataAuditor` does per column); float images
+    are summed in float64 chunks of ``chunk`` images.
     """
-    total = sum_ = sum_sq = 0.0
+    levels = np.arange(256, dtype=np.int64)
+    total = sum_ = sum_sq = 0
     for start in range(0, X.shape[0], chunk):
         block = X[start : start + chunk]
         if block.dtype == np.uint8:
-            counts = np.bincount(block.reshape(-1), minlength=256).astype(np.float64)
-            levels = np.arange(256, dtype=np.float64)
-            total += counts.sum()
-            sum_ += counts @ levels
-            sum_sq += counts @ (levels * levels)
+            counts = np.bincount(block.reshape(-1), minlength=256)
+            total += int(counts.sum())
+            sum_ += int(counts @ levels)
+            sum_sq += int(counts @ (levels * levels))
         else:
             block = block.astype(np.float64, copy=False)
             total += block.size

@@ -172,7 +172,7 @@ class LeNet5Classifier(FashionNetClassifier):
             ) from None
 
     def _learn_input_statistics(self, X: np.ndarray) -> None:
-        for name in ("pixel_mean_", "pixel_std_"):
+        for name in self._fitted_scalars:  # a refit must not keep stale moments
             self.__dict__.pop(name, None)
         if self.standardize:
             mean, std = pixel_moments(X)
