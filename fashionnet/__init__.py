@@ -6,6 +6,7 @@ model is built. Submodules:
 - :mod:`fashionnet.datasets` -- the real Fashion-MNIST (IDX and Kaggle CSV).
 - :mod:`fashionnet.audit` -- :class:`~fashionnet.audit.DataAuditor`.
 - :mod:`fashionnet.preprocessing` -- reshape, pad, resize, stack, scale.
+- :mod:`fashionnet.registry` -- the models fashionnet knows, by key.
 - :mod:`fashionnet.models` -- ``LeNet5Classifier`` and ``TransferClassifier``.
 - :mod:`fashionnet.tuning` -- keras-tuner searches as sklearn estimators.
 - :mod:`fashionnet.evaluation` -- reports, cross-validation, comparison.
@@ -17,6 +18,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from fashionnet.registry import registered_models
+
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time these load lazily
     from fashionnet.audit import DataAuditor  # noqa: F401
     from fashionnet.datasets import CLASS_NAMES, load_fashion_mnist  # noqa: F401
@@ -27,12 +30,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time these load lazily
 __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported on first access (PEP 562).
+# The estimator classes come from the model registry (fashionnet.registry).
 _LAZY = {
     "CLASS_NAMES": "fashionnet.datasets",
     "load_fashion_mnist": "fashionnet.datasets",
     "DataAuditor": "fashionnet.audit",
-    "LeNet5Classifier": "fashionnet.models",
-    "TransferClassifier": "fashionnet.models",
+    **{spec.class_name: spec.module for spec in registered_models()},
     "load_model": "fashionnet.models",
     "KerasTunerSearchCV": "fashionnet.tuning",
     "evaluate": "fashionnet.evaluation",

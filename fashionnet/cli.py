@@ -3,7 +3,7 @@
 ::
 
     fashionnet audit [PATH]
-    fashionnet train --model lenet5 | vgg16 | resnet152v2 [--param k=v ...]
+    fashionnet train --model MODEL [--param k=v ...]   (MODEL: see fashionnet.registry)
     fashionnet tune [--max-trials N] [--learning-rates ...] [--directory DIR]
     fashionnet study --profile smoke | quick | full --out DIR
 
@@ -26,10 +26,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main", "parse_param", "build_parser"]
+from fashionnet.registry import get_model, registered_models
 
-#: Models the ``train`` subcommand knows, with their display names.
-MODELS = {"lenet5": "LeNet-5", "vgg16": "VGG16", "resnet152v2": "ResNet152V2"}
+__all__ = ["main", "parse_param", "build_parser"]
 
 
 class UsageError(ValueError):
@@ -40,6 +39,8 @@ class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (no usage block)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        if "COMMAND" in message:
+            message += f"; the commands are {', '.join(_COMMANDS)}"
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
@@ -129,7 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
         "save the model (.keras) and its metrics (.json) in --out.",
     )
     train.add_argument(
-        "--model", required=True, metavar="MODEL", help="lenet5, vgg16 or resnet152v2"
+        "--model",
+        required=True,
+        metavar="MODEL",
+        help=", ".join(f"{spec.key} ({spec.display})" for spec in registered_models()),
     )
     train.add_argument(
         "--param",
@@ -232,49 +236,47 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _subset(X: Any, y: Any, size: int | None, flag: str) -> tuple[Any, Any]:
-    if size is None:
-        return X, y
-    if size < 20 or size > len(y):
+    if size is not None and (size < 20 or size > len(y)):
         raise UsageError(f"{flag} must be between 20 and {len(y)}; got {size}")
-    if size == len(y):
-        return X, y
-    from sklearn.model_selection import train_test_split
+    from fashionnet.datasets import stratified_subset
 
-    idx, _ = train_test_split(range(len(y)), train_size=size, stratify=y, random_state=0)
-    return X[sorted(idx)], y[sorted(idx)]
+    return stratified_subset(X, y, size, random_state=0)
 
 
 def _make_estimator(model: str, params: dict) -> Any:
-    key = model.lower().replace("-", "").replace("_", "")
-    if key not in MODELS:
-        raise UsageError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
-    from fashionnet.models import LeNet5Classifier, TransferClassifier
-
-    estimator = LeNet5Classifier() if key == "lenet5" else TransferClassifier(key)
-    valid = estimator.get_params()
-    unknown = sorted(set(params) - set(valid))
-    if unknown:
-        raise UsageError(
-            f"bad --param {unknown[0]!r}: {type(estimator).__name__} has no such parameter; "
-            f"valid names: {', '.join(sorted(valid))}"
-        )
-    if key != "lenet5" and "backbone" in params:
-        raise UsageError("bad --param 'backbone': choose the backbone with --model")
-    return estimator.set_params(**params)
+    try:
+        spec = get_model(model)
+        return spec, spec.make(**params)
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("bad parameter", "bad --param")) from None
 
 
 def _progress_callbacks(quiet: bool, unit: str, total: int) -> list:
     if quiet:
         return []
-    from fashionnet.study import _Progress, _progress_callback
+    from fashionnet.callbacks import ProgressBar
 
-    return [_progress_callback(_Progress(sys.stderr), unit, total)]
+    return [ProgressBar(unit, total)]
+
+
+def _check_out_dir(out: Path) -> None:
+    """Refuse an unusable output folder before any training."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out} cannot be created: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out} is not writable")
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     params = dict(parse_param(p) for p in args.param)
-    estimator = _make_estimator(args.model, params)
-    key = estimator.backbone if hasattr(estimator, "backbone") else "lenet5"
+    spec, estimator = _make_estimator(args.model, params)
+    key = spec.key
+    out = Path(args.out)
+    _check_out_dir(out)
     from fashionnet.datasets import load_fashion_mnist
     from fashionnet.evaluation import evaluate
 
@@ -290,9 +292,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
     estimator.fit(X, y)
     fit_seconds = time.perf_counter() - start
     report = evaluate(estimator, X_test, y_test)
-    out = Path(args.out)
-    if "callbacks" not in params:
-        estimator.set_params(callbacks=None)  # the progress bars are not part of the model
     model_path = estimator.save(out / f"{key}.keras")
     from fashionnet._io import write_json
 
@@ -309,7 +308,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     }
     write_json(out / f"{key}_metrics.json", metrics)
     print(report.to_markdown())
-    print(f"\n{MODELS[key]}: test accuracy {report.accuracy:.4f}; fitted in {fit_seconds:.1f} s")
+    print(f"\n{spec.display}: test accuracy {report.accuracy:.4f}; fitted in {fit_seconds:.1f} s")
     print(f"saved {model_path} and {out / f'{key}_metrics.json'}")
     return 0
 
@@ -336,14 +335,13 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if args.max_trials < 1:
         raise UsageError(f"--max-trials must be at least 1; got {args.max_trials}")
     from fashionnet.datasets import load_fashion_mnist
-    from fashionnet.models import LeNet5Classifier
     from fashionnet.tuning import KerasTunerSearchCV
 
     X, y = _subset(
         *load_fashion_mnist("train", data_home=args.data_home), args.train_size, "--train-size"
     )
     search = KerasTunerSearchCV(
-        LeNet5Classifier(
+        get_model("lenet5").make(
             random_state=0, callbacks=_progress_callbacks(args.quiet, "trial", args.max_trials)
         ),
         space,
@@ -434,7 +432,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        args = build_parser().parse_args(argv)
+        args, unknown = build_parser().parse_known_args(argv)
+        if unknown:
+            raise UsageError(
+                f"unrecognized arguments: {' '.join(unknown)} (see 'fashionnet "
+                f"{args.command} --help')"
+            )
         return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print(

@@ -2,12 +2,27 @@
 
 :class:`FashionNetClassifier` subclasses :class:`scikeras.wrappers.KerasClassifier`
 and fixes, in one place, what scikeras 0.13 leaves undone on current
-scikit-learn: estimator tags (``is_classifier`` is True, so ``cv=5``
-stratifies), parameters read from ``__init__`` (so ``clone``, ``get_params``
-and ``set_params`` behave like any scikit-learn estimator), the
-``n_features_in_`` and feature-name checks at predict time, seeded and
-repeatable fits, input validation that never copies the pixels to floats, and
-``history_`` as a :class:`pandas.DataFrame`.
+scikit-learn. It overrides these scikeras methods, each for a reason:
+
+- ``__init__``: stores our parameters only, under their own names (scikeras'
+  sets a dozen attributes that are not parameters, which ``clone`` and
+  ``get_params`` then see).
+- ``_get_param_names``, ``set_params`` and ``__repr__``: scikit-learn's
+  own, reading the ``__init__`` signature (scikeras reads ``__dict__`` and
+  routes ``model__``/``fit__`` prefixes we do not use), so ``clone``,
+  ``GridSearchCV`` and ``Pipeline`` see exactly the parameters.
+- ``__sklearn_tags__`` (not in scikeras): on scikit-learn >= 1.6 scikeras'
+  classifier is not even seen as one (its ``BaseWrapper`` precedes
+  ``ClassifierMixin``), so ``cv=5`` would not stratify.
+- ``fit``, ``initialize`` and ``partial_fit``: validate the images without
+  a float copy (the network scales them), learn input statistics, build a
+  fresh seeded network per fit, and keep ``history_`` as a DataFrame.
+- ``_build_keras_model``: the network is ``_build_network`` of the subclass
+  behind one ``keras.Input`` in the layout seen at fit, compiled here.
+- ``predict_proba``, ``predict`` and ``score``: the same validation as fit
+  (feature names and ``n_features_in_`` through scikit-learn's public
+  :func:`sklearn.utils.validation.validate_data`), a large prediction
+  batch, labels from ``classes_``.
 
 Subclasses only say how the network is built (``_build_network``) and how the
 pixels must be scaled for it (``_pixel_range``).
@@ -34,7 +49,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import accuracy_score
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_feature_names, check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import as_pixel_array, check_images, check_labels
 
@@ -504,7 +519,8 @@ class FashionNetClassifier(KerasClassifier):
 
     def _check_X(self, X: Any, *, reset: bool) -> np.ndarray:
         """Validate images; return them, without copying, in the fitted layout."""
-        _check_feature_names(self, X, reset=reset)
+        # Feature names only: n_features_in_ counts pixels of any layout, set below.
+        validate_data(self, X, reset=reset, skip_check_array=True, ensure_2d=False)
         X = _as_numeric_array(X)
         flat = X.ndim == 2
         layout = tuple(int(d) for d in X.shape[1:])

@@ -24,19 +24,13 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_write
+from ..registry import estimator_classes
 
 __all__ = ["save_model", "load_model"]
 
 #: Member of the .keras zip that holds the estimator's state.
 STATE_MEMBER = "fashionnet.json"
 FORMAT = "fashionnet.models/1"
-
-
-def _estimator_classes() -> dict[str, type]:
-    from .lenet import LeNet5Classifier
-    from .transfer import TransferClassifier
-
-    return {cls.__name__: cls for cls in (LeNet5Classifier, TransferClassifier)}
 
 
 def save_model(estimator: Any, path: str | os.PathLike) -> Path:
@@ -133,7 +127,7 @@ def load_model(path: str | os.PathLike) -> Any:
             f"{str(path)!r} is not a classifier saved by fashionnet (no {STATE_MEMBER}); "
             "a plain Keras model loads with keras.saving.load_model."
         ) from exc
-    classes = _estimator_classes()
+    classes = estimator_classes()
     if state.get("format") != FORMAT or state.get("estimator") not in classes:
         raise ValueError(
             f"{str(path)!r} holds an unsupported state (format {state.get('format')!r}, "
@@ -164,8 +158,13 @@ def load_model(path: str | os.PathLike) -> Any:
 
 
 def _state(estimator: Any) -> dict:
+    from ..callbacks import ProgressBar
+
     params, dropped = {}, []
     for name, value in estimator.get_params(deep=False).items():
+        if name == "callbacks" and value is not None:
+            # Progress bars are display only: leave them out without a word.
+            value = [c for c in value if not isinstance(c, ProgressBar)] or None
         if isinstance(value, os.PathLike):
             value = os.fspath(value)
         if isinstance(value, tuple):

@@ -16,10 +16,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fashionnet import study
 from fashionnet.cli import main
 from fashionnet.report import Report, format_number, rounded
-from fashionnet.study import PROFILES, StudyError, run_study
+from fashionnet.study import PROFILES, StudyError, reductions, run_study, stages
+from fashionnet.study.runner import check_manifest
+
+STAGES = [
+    "data",
+    "audit",
+    "exploration",
+    "preprocessing",
+    "tuning",
+    "lenet5",
+    "cross_validation",
+    "vgg16",
+    "resnet152v2",
+    "comparison",
+]
 
 SECTIONS = [
     "## About this run",
@@ -30,9 +43,9 @@ SECTIONS = [
     "## 4. Models",
     "## 5. Tuning",
     "## 6. Results",
-    "### LeNet-5 with the best hyperparameters",
-    "### VGG16",
-    "### ResNet152V2",
+    "### LeNet-5, best hyperparameters",
+    "### VGG16 transfer",
+    "### ResNet152V2 transfer",
     "## 7. Cross-validation",
     "## 8. Comparison",
     "## 9. Conclusion",
@@ -80,7 +93,7 @@ def _numbers(value, path=""):
 
 def test_smoke_study_runs_every_stage_within_budget(smoke):
     result, seconds, log = smoke
-    assert result.ran == [s.name for s in study.STAGES]
+    assert result.ran == STAGES
     assert result.skipped == []
     # 60 s on a quiet 2-core machine; shared CI runners get some slack.
     assert seconds < 150, f"smoke study took {seconds:.0f} s"
@@ -151,7 +164,7 @@ def test_metrics_hold_the_study_numbers(smoke):
     for key in ("vgg16", "resnet152v2"):
         assert m[key]["weights"] == "none"
         cm = np.array(m[key]["confusion_matrix"])
-        assert cm.sum() == m[key]["test_images"] == PROFILES["smoke"].transfer_test_size
+        assert cm.sum() == m[key]["test_images"] == PROFILES["smoke"].plan(key).test_size
     # The conclusion is derived from these numbers, not written beforehand.
     assert m["conclusion"]["best_test_accuracy"] == rows[0]["test_accuracy"]
     assert m["conclusion"]["best_model"] == rows[0]["model"]
@@ -185,12 +198,12 @@ def test_outputs_models_and_records(smoke):
     assert (out / "models" / "lenet5.keras").is_file()
     assert (out / "audit.md").read_text().startswith("## Data audit")
     records = sorted(p.stem for p in (out / "stages").glob("*.json"))
-    assert records == sorted(s.name for s in study.STAGES)
+    assert records == sorted(STAGES)
     assert not list(out.rglob(".*.tmp"))  # no temporary file left behind
     from fashionnet.models import load_model
 
     model = load_model(out / "models" / "lenet5.keras")
-    X, _ = study._Context(PROFILES["smoke"], out, None, study._Progress(None)).full("test")
+    X, _ = stages.StudyData().split("test")
     assert model.predict(X[:5]).shape == (5,)
 
 
@@ -213,16 +226,15 @@ def test_interrupted_run_loses_only_the_stage_in_progress(smoke, tmp_path, monke
     for name in ("resnet152v2", "comparison"):
         (out / "stages" / f"{name}.json").unlink()
     (out / "report.md").unlink()
+    real = stages.train_model
 
     # ResNet152V2 is "interrupted": its stage dies midway.
-    def interrupted(ctx):
-        raise KeyboardInterrupt
+    def interrupted(plan, **kwargs):
+        if plan.stage == "resnet152v2":
+            raise KeyboardInterrupt
+        return real(plan, **kwargs)
 
-    stages = tuple(
-        study._Stage(s.name, s.title, interrupted) if s.name == "resnet152v2" else s
-        for s in study.STAGES
-    )
-    monkeypatch.setattr(study, "STAGES", stages)
+    monkeypatch.setattr(stages, "train_model", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_study("smoke", out, progress=None)
     assert not (out / "stages" / "resnet152v2.json").exists()
@@ -230,20 +242,45 @@ def test_interrupted_run_loses_only_the_stage_in_progress(smoke, tmp_path, monke
 
     # Running again redoes the interrupted stage and the ones after it only.
     finished = json.loads((result.out / "stages" / "resnet152v2.json").read_text())
-    monkeypatch.setattr(
-        study,
-        "STAGES",
-        tuple(
-            study._Stage(s.name, s.title, lambda ctx, m=finished["metrics"]: m)
-            if s.name == "resnet152v2"
-            else s
-            for s in study.STAGES
-        ),
-    )
+    monkeypatch.setattr(stages, "train_model", lambda plan, **kwargs: finished["metrics"])
     again = run_study("smoke", out, progress=None)
     assert again.ran == ["resnet152v2", "comparison"]
     assert again.metrics["resnet152v2"] == result.metrics["resnet152v2"]
     assert (out / "report.md").is_file()
+
+
+@pytest.mark.parametrize(
+    ("damage", "reruns"),
+    [
+        ("figures/lenet5_curves.png", ["lenet5", "comparison"]),
+        ("models/lenet5.keras", ["lenet5", "comparison"]),
+        ("figures/tuning_results.png", ["tuning", "lenet5", "cross_validation", "comparison"]),
+    ],
+)
+def test_a_stage_whose_files_are_gone_or_damaged_runs_again(
+    smoke, tmp_path, monkeypatch, damage, reruns
+):
+    result, _, _ = smoke
+    out = tmp_path / "copy"
+    shutil.copytree(result.out, out)
+    if damage.endswith(".keras"):
+        (out / damage).write_bytes((out / damage).read_bytes()[:1000])  # truncated
+    else:
+        (out / damage).unlink()
+    ran = []
+    real = stages.train_model
+
+    def recording(plan, **kwargs):
+        ran.append(plan.stage)
+        return real(plan, **kwargs)
+
+    monkeypatch.setattr(stages, "train_model", recording)
+    again = run_study("smoke", out, progress=None)
+    assert again.ran == reruns
+    assert ran == [stage for stage in reruns if stage == "lenet5"]
+    assert (out / damage).is_file()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["lenet5"]["test_accuracy"] == again.metrics["lenet5"]["test_accuracy"]
 
 
 def test_a_directory_of_another_profile_is_refused(smoke):
@@ -261,14 +298,18 @@ def test_unknown_profile():
 
 def test_profiles_match_the_study():
     full = PROFILES["full"]
-    assert (full.max_trials, full.cv_folds, full.transfer_input_size) == (100, 5, 48)
+    assert (full.max_trials, full.cv_folds) == (100, 5)
     assert full.train_size is None and full.test_size is None
-    assert full.transfer_weights == "imagenet"
+    for key in ("vgg16", "resnet152v2"):
+        plan = full.plan(key)
+        assert plan.params["input_size"] == 48 and plan.params["weights"] == "imagenet"
+        assert plan.train_size is None and plan.test_size is None
     for profile in PROFILES.values():
         assert 1.0 not in profile.learning_rates
-    reductions = study._reductions(PROFILES["quick"])
-    assert {r["setting"] for r in reductions} >= {"tuning trials", "LeNet-5 training images"}
-    assert study._reductions(full) == []
+    rows = reductions(PROFILES["quick"])
+    assert {r["setting"] for r in rows} >= {"tuning trials", "LeNet-5 training images"}
+    assert {"setting": "VGG16 transfer: training images", "full": "all", "this_run": 1000} in rows
+    assert reductions(full) == []
 
 
 def test_report_number_format_is_the_json_spelling():
@@ -302,7 +343,7 @@ def test_restart_discards_records_and_the_search(smoke, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(result.out, out)
     assert (out / "tuning" / "lenet5").is_dir()
-    study._check_manifest(out, PROFILES["quick"], restart=True)
+    check_manifest(out, PROFILES["quick"], restart=True)
     assert not list((out / "stages").glob("*.json"))
     assert not (out / "tuning").exists()
     manifest = json.loads((out / "study.json").read_text())

@@ -1,0 +1,116 @@
+"""``metrics.json``: every number of a study run, and the facts its conclusion states.
+
+The numbers are rounded as the report shows them (one rule,
+:func:`fashionnet.report.rounded`), so each one appears in ``report.md``
+character for character.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from fashionnet.registry import get_model
+from fashionnet.report import rounded
+
+from .profiles import StudyProfile, reductions
+
+__all__ = ["study_metrics", "conclusion_facts"]
+
+#: Metrics kept in the stage records but not in ``metrics.json``.
+_NOT_NUMBERS = {"summary_text", "figures", "curves_figure", "confusion_figure"}
+
+
+def study_metrics(profile: StudyProfile, results: dict, timings: dict[str, float]) -> dict:
+    """The content of ``metrics.json`` from the finished stages' metrics.
+
+    Parameters
+    ----------
+    profile : StudyProfile
+        The run's profile.
+    results : dict
+        Metrics of every stage, by stage name.
+    timings : dict
+        Seconds of every stage, as first run.
+
+    Returns
+    -------
+    dict
+        Stage metrics (files and figures left out), the profile's name,
+        model stages and reductions, stage timings and the conclusion.
+    """
+    keep = {
+        name: {k: v for k, v in stage.items() if k not in _NOT_NUMBERS and not k.endswith("_file")}
+        for name, stage in results.items()
+    }
+    keep["profile"] = {
+        "name": profile.name,
+        "description": profile.description,
+        "models": [plan.stage for plan in profile.models],
+        "reductions": reductions(profile),
+    }
+    keep["stage_seconds"] = dict(timings)
+    keep["conclusion"] = conclusion_facts(profile, results)
+    return rounded(_round_by_unit(keep))
+
+
+def _round_by_unit(value: Any, key: str = "") -> Any:
+    """Seconds and MiB to one decimal; everything else is left to :func:`rounded`."""
+    if isinstance(value, dict):
+        unit = key.endswith("seconds")
+        return {k: _round_by_unit(v, key if unit else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_round_by_unit(v, key) for v in value]
+    if isinstance(value, float) and (key.endswith("seconds") or key.endswith("_mb")):
+        return round(value, 1)
+    return value
+
+
+def conclusion_facts(profile: StudyProfile, results: dict) -> dict:
+    """What the conclusion says, derived from the numbers (never written beforehand)."""
+    rows = results["comparison"]["rows"]
+    best, worst = rows[0], rows[-1]
+    best_stage = results[best["key"]] if best["key"] in results else None
+    if best_stage is None or "confusion_matrix" not in best_stage:
+        # The CV row has no confusion matrix: analyse the best single model.
+        best_stage = results[next(r["key"] for r in rows if "confusion_matrix" in results[r["key"]])]
+    names = results["data"]["class_names"]
+    cm = np.asarray(best_stage["confusion_matrix"])
+    off = cm.copy()
+    np.fill_diagonal(off, 0)
+    pair = off + off.T
+    i, j = np.unravel_index(int(np.argmax(np.triu(pair))), pair.shape)
+    report = best_stage["report"]
+    per_class = {name: report[name]["f1-score"] for name in names if name in report}
+    hardest = min(per_class, key=per_class.get)
+    facts = {
+        "best_model": best["model"],
+        "best_test_accuracy": best["test_accuracy"],
+        "worst_model": worst["model"],
+        "worst_test_accuracy": worst["test_accuracy"],
+        "spread": best["test_accuracy"] - worst["test_accuracy"],
+        "analysed_model": best_stage["title"],
+        "most_confused_pair": [names[i], names[j]],
+        "most_confused_count": int(pair[i, j]),
+        "hardest_class": hardest,
+        "hardest_class_f1": per_class[hardest],
+    }
+    tuned = next((p for p in profile.models if p.tuned), None)
+    pretrained = [p for p in profile.models if get_model(p.model).pretrained]
+    if tuned is not None:
+        single = results[tuned.stage]["test_accuracy"]
+        cv = results["cross_validation"]["summary"]
+        facts["cv_mean_vs_single_fit"] = abs(cv["mean"]["test_accuracy"] - single)
+        facts["cv_mean_is"] = _direction(cv["mean"]["test_accuracy"] - single)
+        facts["cv_test_range"] = cv["max"]["test_accuracy"] - cv["min"]["test_accuracy"]
+        if pretrained:
+            facts["best_transfer_minus_lenet"] = (
+                max(results[p.stage]["test_accuracy"] for p in pretrained) - single
+            )
+    return facts
+
+
+def _direction(diff: float) -> str:
+    diff = rounded(diff)
+    return "above" if diff > 0 else "below" if diff < 0 else "equal to"

@@ -1,0 +1,304 @@
+"""How big a study run is, and which models it trains: :class:`StudyProfile`.
+
+A profile holds the LeNet-5 tuning and cross-validation settings of the
+study and one :class:`ModelPlan` per trained model. A plan names a model of
+:mod:`fashionnet.registry` and gives its data sizes and estimator
+parameters, so a setting can be followed from here to the ``fit`` call:
+:func:`fashionnet.study.stages.build_stages` binds each plan to
+:func:`fashionnet.study.stages.train_model`, which passes ``plan.params`` to
+:meth:`fashionnet.registry.ModelSpec.make`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ModelPlan", "StudyProfile", "PROFILES", "SMOKE", "QUICK", "FULL", "reductions"]
+
+#: Seed of every subset, split and fit of a study run.
+SEED = 0
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """How a profile trains one registered model.
+
+    Parameters
+    ----------
+    stage : str
+        Name of the stage (and of its ``metrics.json`` entry, figures and
+        saved model): the model's registry key, unless a profile trains one
+        model twice.
+    model : str
+        Registry key of the model (:func:`fashionnet.registry.get_model`).
+    title : str
+        How the report names this run of the model.
+    train_size, test_size : int or None, default=None
+        Balanced subsets of the training and test splits; None is all.
+    params : dict, default={}
+        Estimator parameters. ``weights="imagenet"`` falls back to random
+        weights, said in the report, when they cannot be downloaded.
+    tuned : bool, default=False
+        Take the tuning stage's best parameters on top of ``params``.
+    save_model : bool, default=True
+        Save the fitted model under ``models/``.
+    """
+
+    stage: str
+    model: str
+    title: str
+    train_size: int | None = None
+    test_size: int | None = None
+    params: dict = field(default_factory=dict)
+    tuned: bool = False
+    save_model: bool = True
+
+
+@dataclass(frozen=True)
+class StudyProfile:
+    """The scale of a study run.
+
+    Sizes of ``None`` mean all the data. See :data:`PROFILES` for the three
+    predefined profiles.
+
+    Parameters
+    ----------
+    name : str
+        Profile name.
+    description : str
+        One line on what the profile is for.
+    train_size, test_size : int or None
+        Training and test images of LeNet-5's tuning and cross-validation;
+        balanced subsets of the real splits.
+    audit_size : int or None
+        Training rows audited.
+    max_trials : int
+        Random-search trials.
+    learning_rates, batch_sizes, epochs : tuple
+        The search space.
+    early_stopping : int or None
+        Patience in epochs (on the validation loss) in every LeNet-5 fit of
+        the tuning and the cross-validation.
+    cv_folds : int
+        Folds of the cross-validation.
+    models : tuple of ModelPlan
+        The models trained and compared, in report order.
+    preprocessing_size : int
+        Side of the square RGB input shown for the ImageNet backbones in the
+        preprocessing table.
+    run_eagerly : bool
+        Train and predict eagerly: for a handful of steps, tracing a graph
+        (ResNet152V2's 564 layers above all) costs far more than running it.
+    """
+
+    name: str
+    description: str
+    train_size: int | None
+    test_size: int | None
+    audit_size: int | None
+    max_trials: int
+    learning_rates: tuple = (1e-2, 1e-3, 1e-4)
+    batch_sizes: tuple = (32, 64, 128)
+    epochs: tuple = (10, 20, 30)
+    early_stopping: int | None = 5
+    cv_folds: int = 5
+    models: tuple = ()
+    preprocessing_size: int = 48
+    run_eagerly: bool = False
+
+    def settings(self) -> dict:
+        """The profile as plain JSON-serialisable Python."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    def plan(self, stage: str) -> ModelPlan:
+        """The model plan of ``stage``."""
+        for plan in self.models:
+            if plan.stage == stage:
+                return plan
+        raise KeyError(f"profile {self.name!r} has no model stage {stage!r}.")
+
+
+def _transfer_plans(
+    *,
+    train_size: int | None,
+    test_size: int | None,
+    epochs: int,
+    batch_size: int,
+    input_size: int,
+    weights: str | None,
+    save_model: bool,
+    head: tuple | None = None,
+) -> tuple[ModelPlan, ...]:
+    """The study's two fine-tuned backbones, trained alike."""
+    params = {
+        "weights": weights,
+        "input_size": input_size,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "validation_split": 0.2,
+    }
+    if head is not None:
+        params["head"] = head
+    return tuple(
+        ModelPlan(
+            stage=key,
+            model=key,
+            title=f"{display} transfer",
+            train_size=train_size,
+            test_size=test_size,
+            params=dict(params),
+            save_model=save_model,
+        )
+        for key, display in (("vgg16", "VGG16"), ("resnet152v2", "ResNet152V2"))
+    )
+
+
+def _lenet_plan(train_size: int | None, test_size: int | None, early_stopping: int | None):
+    """LeNet-5 refitted with the best hyperparameters of the search."""
+    return ModelPlan(
+        stage="lenet5",
+        model="lenet5",
+        title="LeNet-5, best hyperparameters",
+        train_size=train_size,
+        test_size=test_size,
+        params={"validation_split": 0.2, "early_stopping": early_stopping},
+        tuned=True,
+    )
+
+
+#: The study's own settings. Its report lists the learning rates it searched
+#: (1.0, 1e-2, 1e-3, 1e-4: 1.0 is dropped here, Adam diverges at once); the
+#: batch sizes and epochs it searched are not in the report, so fashionnet
+#: searches 32/64/128 and 10/20/30 epochs with the study's early stopping.
+FULL = StudyProfile(
+    name="full",
+    description="the study's settings: 100 trials, 5 folds, all the data, 48x48x3 "
+    "transfer inputs (hours on a CPU; use a GPU)",
+    train_size=None,
+    test_size=None,
+    audit_size=None,
+    max_trials=100,
+    models=(
+        _lenet_plan(None, None, 5),
+        *_transfer_plans(
+            train_size=None,
+            test_size=None,
+            epochs=10,
+            batch_size=128,
+            input_size=48,
+            weights="imagenet",
+            save_model=True,
+        ),
+    ),
+)
+
+QUICK = StudyProfile(
+    name="quick",
+    description="the whole study on reduced data in under 15 minutes on a 2-core CPU",
+    train_size=12000,
+    test_size=2000,
+    audit_size=None,
+    max_trials=6,
+    batch_sizes=(32, 64),
+    epochs=(5, 10),
+    early_stopping=2,
+    cv_folds=5,
+    models=(
+        _lenet_plan(12000, 2000, 2),
+        *_transfer_plans(
+            train_size=1000,
+            test_size=1000,
+            epochs=2,
+            batch_size=64,
+            input_size=48,
+            weights="imagenet",
+            save_model=True,
+        ),
+    ),
+)
+
+SMOKE = StudyProfile(
+    name="smoke",
+    description="every stage end to end on tiny subsets in under a minute (for tests)",
+    train_size=300,
+    test_size=200,
+    audit_size=2000,
+    max_trials=2,
+    batch_sizes=(64, 128),
+    epochs=(1,),
+    early_stopping=None,
+    cv_folds=2,
+    models=(
+        _lenet_plan(300, 200, None),
+        *_transfer_plans(
+            train_size=64,
+            test_size=100,
+            epochs=1,
+            batch_size=32,
+            input_size=32,
+            weights=None,
+            save_model=False,
+            head=(16,),
+        ),
+    ),
+    preprocessing_size=32,
+    run_eagerly=True,
+)
+
+#: The predefined profiles by name.
+PROFILES: dict[str, StudyProfile] = {p.name: p for p in (SMOKE, QUICK, FULL)}
+
+_LABELS = {
+    "train_size": "LeNet-5 training images",
+    "test_size": "test images",
+    "audit_size": "audited training rows",
+    "max_trials": "tuning trials",
+    "batch_sizes": "batch sizes searched",
+    "epochs": "epochs searched",
+    "early_stopping": "early-stopping patience",
+    "cv_folds": "cross-validation folds",
+}
+
+
+def reductions(profile: StudyProfile) -> list[dict]:
+    """What ``profile`` runs smaller than the study (:data:`FULL`), one row per setting.
+
+    Examples
+    --------
+    >>> from fashionnet.study.profiles import FULL, QUICK, reductions
+    >>> reductions(FULL)
+    []
+    >>> reductions(QUICK)[0]
+    {'setting': 'LeNet-5 training images', 'full': 'all', 'this_run': 12000}
+    """
+    full, this = FULL.settings(), profile.settings()
+    rows = [
+        _row(label, full[key], this[key], key.endswith("_size"))
+        for key, label in _LABELS.items()
+        if full[key] != this[key]
+    ]
+    full_plans = {plan["stage"]: plan for plan in full["models"]}
+    for plan in this["models"]:
+        reference = full_plans.get(plan["stage"])
+        if reference is None:
+            continue
+        for key, what in (("train_size", "training images"), ("test_size", "test images")):
+            if reference[key] != plan[key]:
+                rows.append(_row(f"{plan['title']}: {what}", reference[key], plan[key], True))
+        for name in sorted(set(reference["params"]) | set(plan["params"])):
+            before, now = reference["params"].get(name), plan["params"].get(name)
+            if before != now:
+                rows.append(_row(f"{plan['title']}: {name}", before, now, False))
+    return rows
+
+
+def _row(setting: str, full: Any, this: Any, is_size: bool) -> dict:
+    missing = "all" if is_size else "none"
+    return {
+        "setting": setting,
+        "full": missing if full is None else full,
+        "this_run": missing if this is None else this,
+    }

@@ -1,0 +1,375 @@
+"""The text of the study report, built from ``metrics.json`` alone.
+
+Every number in the metrics is shown (formatted with
+:func:`fashionnet.report.format_number`), and the report shows no number
+that is not in the metrics. The model sections loop over the run's model
+stages (``metrics["profile"]["models"]``), so a newly registered model gets
+its section without code here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fashionnet.registry import get_model
+from fashionnet.report import Report, format_number
+
+__all__ = ["build_report"]
+
+_fmt = format_number
+
+
+def build_report(metrics: dict) -> Report:
+    """Build the study report from ``metrics.json``'s content.
+
+    Parameters
+    ----------
+    metrics : dict
+        What :func:`~fashionnet.study.run_study` writes to ``metrics.json``.
+
+    Returns
+    -------
+    fashionnet.report.Report
+    """
+    m = metrics
+    names = ", ".join(_model_titles(m))
+    doc = Report(f"Fashion-MNIST study: {names} ({m['profile']['name']} run)")
+    for section in (
+        _section_run,
+        _section_data,
+        _section_exploration,
+        _section_preprocessing,
+        _section_models,
+        _section_tuning,
+        _section_results,
+        _section_cross_validation,
+        _section_comparison,
+        _section_conclusion,
+    ):
+        section(doc, m)
+    return doc
+
+
+def _model_titles(m: dict) -> list[str]:
+    seen: list[str] = []
+    for stage in m["profile"]["models"]:
+        display = get_model(m[stage]["model"]).display
+        if display not in seen:
+            seen.append(display)
+    return seen
+
+
+def _section_run(doc: Report, m: dict) -> None:
+    doc.heading("About this run")
+    name = m["profile"]["name"]
+    doc.paragraph(
+        f"Profile `{name}`: {m['profile']['description']}. "
+        f"Reproduce it with `fashionnet study --profile {name} --out DIR`."
+    )
+    reductions = m["profile"]["reductions"]
+    if reductions:
+        doc.paragraph(
+            "This run is smaller than the study. What was reduced (the `full` profile "
+            "uses the study's settings):"
+        )
+        doc.table(
+            ["setting", "study (full)", "this run"],
+            [[r["setting"], r["full"], r["this_run"]] for r in reductions],
+        )
+    else:
+        doc.paragraph("This run uses the study's full settings; nothing was reduced.")
+    doc.paragraph("Wall time of each stage, in seconds (as first run):")
+    doc.table(["stage", "seconds"], [[k, v] for k, v in m["stage_seconds"].items()])
+
+
+def _section_data(doc: Report, m: dict) -> None:
+    d, a = m["data"], m["audit"]
+    doc.heading("1. Data")
+    doc.paragraph(
+        f"Fashion-MNIST: {_fmt(d['train_images'])} training and {_fmt(d['test_images'])} "
+        f"test images of {_fmt(d['image_height'])} x {_fmt(d['image_width'])} = "
+        f"{_fmt(d['pixels_per_image'])} grey levels ({d['dtype']}), "
+        f"{_fmt(d['n_classes'])} classes."
+    )
+    rows = [
+        ["LeNet-5 tuning and cross-validation", d["lenet_train_images"], d["lenet_test_images"]]
+    ]
+    rows += [[m[s]["title"], m[s]["train_images"], m[s]["test_images"]] for s in _stages(m)]
+    doc.table(["used for", "training images", "test images"], rows)
+    doc.heading("Audit", level=3)
+    doc.paragraph(
+        f"`DataAuditor` on {_fmt(a['n_rows'])} training rows x {_fmt(a['n_columns'])} columns "
+        f"(label included) took {_fmt(a['audit_seconds'])} s. The full audit is in `audit.md`."
+    )
+    checks = [
+        ["null cells", a.get("n_null_cells")],
+        ["duplicated rows", a.get("n_duplicate_rows")],
+        ["constant features", a.get("n_constant_features")],
+        [
+            f"redundant pairs (abs(r) > {_fmt(a.get('redundancy_threshold'))})",
+            a.get("n_redundant_pairs"),
+        ],
+        ["high-cardinality columns", a.get("n_high_cardinality_features")],
+        ["most unique values in a column", a.get("max_unique_values")],
+        ["classes", a.get("n_classes")],
+        ["imbalance ratio (largest / smallest class)", a.get("imbalance_ratio")],
+    ]
+    doc.table(["check", "found"], [r for r in checks if r[1] is not None])
+    counts = a.get("class_counts") or {}
+    if counts:
+        doc.table(
+            ["label", "class", "rows"],
+            [[k, _class_name(m, k), v] for k, v in counts.items()],
+        )
+
+
+def _stages(m: dict) -> list[str]:
+    return list(m["profile"]["models"])
+
+
+def _class_name(m: dict, label: str) -> str:
+    names = m["data"]["class_names"]
+    try:
+        return names[int(label)]
+    except (ValueError, IndexError):
+        return str(label)
+
+
+def _section_exploration(doc: Report, m: dict) -> None:
+    e = m["exploration"]
+    doc.heading("2. Exploration")
+    doc.paragraph(
+        f"Pixels range from {_fmt(e['pixel_min'])} to {_fmt(e['pixel_max'])}, with mean "
+        f"{_fmt(e['pixel_mean'])} and standard deviation {_fmt(e['pixel_std'])}; a fraction "
+        f"{_fmt(e['zero_pixel_fraction'])} of all pixels is exactly 0 (background), so the "
+        "inputs are scaled to 0..1 before training."
+    )
+    doc.table(
+        ["label", "class", "mean pixel"],
+        [[k, _class_name(m, k), v] for k, v in e["mean_pixel_by_class"].items()],
+    )
+    for name, caption in (
+        ("sample_grid", "The first 50 training images with their classes"),
+        ("class_balance", "Images per class (training split)"),
+        ("pixel_distribution", "Distribution of the grey levels"),
+        ("correlation_heatmap", "Correlation between pixel columns"),
+    ):
+        doc.figure(f"figures/{name}.png", caption)
+
+
+def _section_preprocessing(doc: Report, m: dict) -> None:
+    doc.heading("3. Preprocessing")
+    doc.paragraph(
+        "Each model gets its own input. The models do these steps inside the Keras graph "
+        "(the saved model carries them), so training keeps the uint8 images and never "
+        "holds a float copy; the table shows the equivalent `fashionnet.preprocessing` "
+        "pipeline and the memory a float copy of the inputs would take."
+    )
+    keys = ["model", "steps", "input_shape", "dtype", "value_min", "value_max", "images"]
+    keys += ["float_copy_mb", "uint8_input_mb"]
+    doc.table(
+        ["model", "steps", "input shape", "dtype", "min", "max", "images"]
+        + ["float copy (MiB)", "uint8 images (MiB)"],
+        [[r[k] for k in keys] for r in m["preprocessing"]["inputs"]],
+    )
+
+
+def _section_models(doc: Report, m: dict) -> None:
+    doc.heading("4. Models")
+    items = []
+    for stage in _stages(m):
+        s = m[stage]
+        spec = get_model(s["model"])
+        text = f"{s['title']} (`{spec.class_name}`, `--model {spec.key}`): "
+        if spec.pretrained:
+            text += (
+                f"{_fmt(s['input_size'])}x{_fmt(s['input_size'])}x3 input, last "
+                f"{_fmt(s['trainable_layers'])} backbone layers trainable, head "
+                f"{_head(s['head'])}; weights: {s['weights_note']}."
+            )
+        else:
+            text += spec.summary
+        items.append(text + _params_text(s["params"]))
+    doc.bullets(items)
+
+
+def _params_text(params: dict) -> str:
+    if not params:
+        return ""
+    return " Parameters: " + ", ".join(f"{k}={_fmt(v)}" for k, v in params.items()) + "."
+
+
+def _head(head: list) -> str:
+    return "-".join(
+        f"dropout {_fmt(h)}" if isinstance(h, float) and h < 1 else _fmt(h) for h in head
+    )
+
+
+def _section_tuning(doc: Report, m: dict) -> None:
+    t = m["tuning"]
+    doc.heading("5. Tuning")
+    space = t["space"]
+    doc.paragraph(
+        f"keras-tuner random search (`KerasTunerSearchCV`, {_fmt(t['n_trials'])} trials, "
+        f"objective val_accuracy on a 0.2 validation split) over learning rates "
+        f"{_list(space['learning_rate'])}, batch sizes {_list(space['batch_size'])} and "
+        f"epochs {_list(space['epochs'])}. The study also searched a learning rate of 1.0, "
+        f"where Adam diverges; it is left out. The search took {_fmt(t['search_seconds'])} s."
+    )
+    keys = ["trial", "learning_rate", "batch_size", "epochs", "val_accuracy", "status", "seconds"]
+    doc.table(
+        ["trial", "learning rate", "batch size", "epochs", "val accuracy", "status", "seconds"],
+        [[x[k] for k in keys] for x in t["trials"]],
+    )
+    best = t["best_params"]
+    doc.paragraph(
+        f"Best: learning rate {_fmt(best['learning_rate'])}, batch size "
+        f"{_fmt(best['batch_size'])}, epochs {_fmt(best['epochs'])}, validation accuracy "
+        f"{_fmt(t['best_val_accuracy'])}."
+    )
+    doc.figure("figures/tuning_results.png", "Validation accuracy per trial and running best")
+
+
+def _list(values: list) -> str:
+    return ", ".join(_fmt(v) for v in values)
+
+
+def _classification_table(doc: Report, stage: dict, names: list[str]) -> None:
+    rep = stage["report"]
+    rows = []
+    for key in [*names, "macro avg", "weighted avg"]:
+        if key in rep:
+            c = rep[key]
+            rows.append([key, c["precision"], c["recall"], c["f1-score"], c["support"]])
+    doc.table(["class", "precision", "recall", "f1-score", "support"], rows)
+    doc.paragraph(f"Accuracy: {_fmt(rep.get('accuracy', stage['test_accuracy']))}.")
+    cm = stage["confusion_matrix"]
+    doc.paragraph("Confusion matrix (rows: true class, columns: predicted class):")
+    doc.table(
+        ["true \\ predicted", *[str(i) for i in range(len(cm))]],
+        [[names[i], *row] for i, row in enumerate(cm)],
+    )
+
+
+def _section_results(doc: Report, m: dict) -> None:
+    names = m["data"]["class_names"]
+    doc.heading("6. Results")
+    for stage in _stages(m):
+        s = m[stage]
+        doc.heading(s["title"], level=3)
+        held_out = " (0.2 held out for validation)" if "final_val_accuracy" in s else ""
+        text = (
+            f"Trained on {_fmt(s['train_images'])} images{held_out} for "
+            f"{_fmt(s['epochs_run'])} epoch(s) in {_fmt(s['fit_seconds'])} s; final training "
+            f"accuracy {_fmt(s.get('final_accuracy'))}, validation accuracy "
+            f"{_fmt(s.get('final_val_accuracy'))}. Test accuracy on "
+            f"{_fmt(s['test_images'])} images: **{_fmt(s['test_accuracy'])}**."
+        )
+        if "weights_note" in s:
+            text = f"Weights: **{s['weights_note']}**. " + text
+        doc.paragraph(text)
+        _classification_table(doc, s, names)
+        doc.figure(f"figures/{stage}_curves.png", f"{s['title']}: accuracy and loss per epoch")
+        doc.figure(f"figures/{stage}_confusion_matrix.png", f"{s['title']}: confusion matrix")
+
+
+def _section_cross_validation(doc: Report, m: dict) -> None:
+    cv = m["cross_validation"]
+    doc.heading("7. Cross-validation")
+    doc.paragraph(
+        f"Stratified {_fmt(cv['n_folds'])}-fold cross-validation of LeNet-5 with the best "
+        "hyperparameters. Unlike the study, each fold trains a fresh model (the study "
+        "kept training one model across folds). Each fold model is scored on its "
+        "held-out fold and, as in the study, on the test set."
+    )
+    keys = ["fold", "train_images", "val_images", "val_accuracy", "test_accuracy", "fit_seconds"]
+    rows: list[list[Any]] = [[f[k] for k in keys] for f in cv["folds"]]
+    for stat in ("min", "max", "mean", "std"):
+        s = cv["summary"][stat]
+        rows.append([stat, "", "", s["val_accuracy"], s["test_accuracy"], ""])
+    doc.table(
+        ["fold", "training images", "held-out images", "held-out accuracy"]
+        + ["test accuracy", "seconds"],
+        rows,
+    )
+    doc.figure("figures/cv_fold_curves.png", "Accuracy and loss per epoch, one row per fold")
+
+
+def _section_comparison(doc: Report, m: dict) -> None:
+    doc.heading("8. Comparison")
+    doc.paragraph(
+        "Test accuracy of every model, best first, next to the study's published figure "
+        "(the study used all 60000 training images; see 'About this run' for what this "
+        "run reduced, and '1. Data' for how many images each model used)."
+    )
+    keys = ["model", "test_accuracy", "cv_mean_val_accuracy", "weights", "fit_seconds"]
+    doc.table(
+        ["model", "test accuracy", "CV mean held-out accuracy", "weights", "fit seconds"]
+        + ["study's test accuracy"],
+        [
+            [*(_weights_label(r[k]) if k == "weights" else r[k] for k in keys)]
+            + [r["study_test_accuracy"]]
+            for r in m["comparison"]["rows"]
+        ],
+    )
+
+
+def _weights_label(weights: str) -> str:
+    return {"imagenet": "ImageNet", "none": "NONE: random initialisation"}.get(weights, weights)
+
+
+def _section_conclusion(doc: Report, m: dict) -> None:
+    c = m["conclusion"]
+    doc.heading("9. Conclusion")
+    points = [
+        f"Best model in this run: **{c['best_model']}**, test accuracy "
+        f"{_fmt(c['best_test_accuracy'])}; the weakest is {c['worst_model']} at "
+        f"{_fmt(c['worst_test_accuracy'])}, a spread of {_fmt(c['spread'])}."
+    ]
+    if "best_transfer_minus_lenet" in c:
+        points.append(_transfer_verdict(m, c["best_transfer_minus_lenet"]))
+    if "cv_mean_is" in c:
+        points.append(
+            f"The mean test accuracy of the cross-validation folds is {c['cv_mean_is']} the "
+            f"single refit's by {_fmt(c['cv_mean_vs_single_fit'])}; the fold models' test "
+            f"accuracies span {_fmt(c['cv_test_range'])}, "
+            "a measure of how much one training run varies."
+        )
+    points.append(
+        f"{c['analysed_model']} confuses {c['most_confused_pair'][0]} and "
+        f"{c['most_confused_pair'][1]} most often ({_fmt(c['most_confused_count'])} test "
+        f"images either way); its hardest class is {c['hardest_class']} (f1-score "
+        f"{_fmt(c['hardest_class_f1'])})."
+    )
+    if m["profile"]["reductions"]:
+        points.append(
+            "These numbers come from a reduced run (see 'About this run'); the `full` "
+            "profile repeats the study at its scale."
+        )
+    doc.bullets(points)
+
+
+def _transfer_verdict(m: dict, gain: float) -> str:
+    if gain > 0:
+        verdict = (
+            f"The better transfer model beats the tuned LeNet-5 by {_fmt(gain)} in test "
+            "accuracy, as in the study."
+        )
+    else:
+        verdict = (
+            f"Neither transfer model beats the tuned LeNet-5 here (best difference "
+            f"{_fmt(gain)}), unlike the study."
+        )
+    random_init = [s for s in _stages(m) if m[s].get("weights") == "none"]
+    if random_init:
+        layers = ", ".join(
+            f"{_fmt(m[s]['trainable_layers'])} for {get_model(m[s]['model']).display}"
+            for s in random_init
+        )
+        verdict += (
+            " The transfer models ran WITHOUT ImageNet weights (random initialisation): "
+            "only their last backbone layers (" + layers + ") and the head learned, on "
+            "top of frozen random features, so their numbers say nothing about transfer "
+            "learning."
+        )
+    return verdict

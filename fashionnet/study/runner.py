@@ -1,0 +1,281 @@
+"""Run a study, or finish an interrupted one: records, resuming, the report files.
+
+Each stage writes its files atomically, then its record
+(``stages/<name>.json``: its metrics and the files it wrote). Running again
+into the same directory skips a stage only when its record is whole, of this
+version, every file it lists is still there and readable, and no stage whose
+results it reads ran again; otherwise the stage runs again. ``study.json`` holds the profile: a directory of another
+profile is refused unless ``restart``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from fashionnet._io import write_json, write_text
+from fashionnet.progress import ProgressStream
+
+from .metrics import study_metrics
+from .profiles import PROFILES, StudyProfile
+from .report import build_report
+from .stages import build_stages
+from .workspace import StudyData, StudyFiles
+
+__all__ = ["StudyError", "StudyResult", "run_study"]
+
+#: Version of the stage records; a record of another version is not trusted.
+RECORD_VERSION = 2
+
+
+class StudyError(ValueError):
+    """A study cannot run as asked (unknown profile, a directory of another study)."""
+
+
+@dataclass
+class StudyResult:
+    """What :func:`run_study` produced.
+
+    Attributes
+    ----------
+    out : pathlib.Path
+        The study directory.
+    profile : StudyProfile
+        The profile used.
+    metrics : dict
+        The content of ``metrics.json``.
+    ran, skipped : list of str
+        Stages run now, and stages skipped because an earlier run finished them.
+    seconds : float
+        Wall time of this run.
+    """
+
+    out: Path
+    profile: StudyProfile
+    metrics: dict
+    ran: list[str]
+    skipped: list[str]
+    seconds: float
+
+    @property
+    def report_path(self) -> Path:
+        """``report.md``."""
+        return self.out / "report.md"
+
+
+def resolve_profile(profile: str | StudyProfile) -> StudyProfile:
+    """A profile given by name or as itself; :class:`StudyError` for an unknown name."""
+    if isinstance(profile, StudyProfile):
+        return profile
+    try:
+        return PROFILES[profile]
+    except (KeyError, TypeError):
+        raise StudyError(
+            f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}."
+        ) from None
+
+
+def check_manifest(out: Path, profile: StudyProfile, restart: bool) -> None:
+    """Refuse a directory of another profile; with ``restart``, forget its stages."""
+    manifest = out / "study.json"
+    settings = profile.settings()
+    if manifest.is_file() and not restart:
+        try:
+            previous = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            previous = None
+        if not isinstance(previous, dict) or previous.get("profile") != settings:
+            name = previous.get("profile", {}).get("name") if isinstance(previous, dict) else "?"
+            raise StudyError(
+                f"{out} holds a study run with other settings (profile {name!r}); "
+                f"use another --out directory, or --restart to discard it."
+            )
+    if restart:
+        # keras-tuner would resume the old search from its directory: drop it too.
+        shutil.rmtree(out / "tuning", ignore_errors=True)
+        for record in (out / "stages").glob("*.json"):
+            record.unlink()
+    write_json(manifest, {"profile": settings, "record_version": RECORD_VERSION})
+
+
+def load_record(out: Path, name: str) -> dict | None:
+    """The finished stage's record, or None when it must run (again).
+
+    A record is trusted when it parses, has this version, and every file it
+    lists is still in ``out`` and readable.
+    """
+    try:
+        record = json.loads((out / "stages" / f"{name}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("version") != RECORD_VERSION:
+        return None
+    files = record.get("files")
+    if not isinstance(files, list) or not all(_intact(out / f) for f in files):
+        return None
+    return record
+
+
+def _intact(path: Path) -> bool:
+    """Whether an output file is there and readable as its kind of file."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return False
+    if path.suffix == ".png":
+        return head == b"\x89PNG\r\n\x1a\n"
+    if path.suffix == ".keras":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return archive.testzip() is None
+        except (zipfile.BadZipFile, OSError):
+            return False
+    return len(head) > 0
+
+
+@contextlib.contextmanager
+def _quiet_tensorflow() -> Iterator[None]:
+    """Silence TensorFlow's start-up and retracing chatter for the run.
+
+    Every fold and trial builds a fresh model, which TensorFlow reports as
+    "retracing" warnings; they are expected here and only hide the progress.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def run_study(
+    profile: str | StudyProfile = "quick",
+    out: str | os.PathLike = "fashionnet-study",
+    *,
+    data_home: str | os.PathLike | None = None,
+    restart: bool = False,
+    progress: IO[str] | None = sys.stderr,
+) -> StudyResult:
+    """Run the study, or finish an interrupted one, and write its report.
+
+    Parameters
+    ----------
+    profile : {"smoke", "quick", "full"} or StudyProfile, default="quick"
+        The scale of the run (see :data:`~fashionnet.study.PROFILES`).
+    out : str or path-like, default="fashionnet-study"
+        The study directory. Stages already finished there (by a run with
+        the same profile, their files intact) are skipped.
+    data_home : str or path-like, optional
+        Where Fashion-MNIST is looked for (see
+        :func:`fashionnet.datasets.load_fashion_mnist`).
+    restart : bool, default=False
+        Discard the finished stages found in ``out`` and run everything.
+    progress : text stream or None, default=sys.stderr
+        Where stage lines and progress bars go; None is silent.
+
+    Returns
+    -------
+    StudyResult
+        The metrics, the stages run and skipped, the wall time.
+
+    Raises
+    ------
+    StudyError
+        Unknown profile, or ``out`` holds a run with other settings.
+    FileNotFoundError
+        Fashion-MNIST is not on this machine.
+
+    See Also
+    --------
+    fashionnet.report.Report : the document the report is built with.
+
+    Examples
+    --------
+    >>> from fashionnet.study import PROFILES
+    >>> sorted(PROFILES)
+    ['full', 'quick', 'smoke']
+    >>> PROFILES["full"].max_trials, PROFILES["full"].cv_folds
+    (100, 5)
+
+    The smoke profile runs every stage in about a minute
+    (``run_study("smoke", "out-dir")``); ``fashionnet study --profile quick
+    --out DIR`` is the command-line way.
+    """
+    begin = time.perf_counter()
+    prof = resolve_profile(profile)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise StudyError(f"--out {out} exists and is not a directory.")
+    out.mkdir(parents=True, exist_ok=True)
+    check_manifest(out, prof, restart)
+    bar = ProgressStream(progress)
+    files = StudyFiles(out)
+    results: dict[str, dict] = {}
+    stages = build_stages(
+        prof, data=StudyData(data_home), files=files, progress=bar, results=results
+    )
+    ran, skipped = [], []
+    timings: dict[str, float] = {}
+    with _quiet_tensorflow():
+        for i, stage in enumerate(stages, start=1):
+            stale = any(name in ran for name in stage.reads)
+            record = None if stale else load_record(out, stage.name)
+            head = f"[{i}/{len(stages)}] {stage.title}"
+            if record is not None:
+                results[stage.name] = record["metrics"]
+                timings[stage.name] = record["seconds"]
+                skipped.append(stage.name)
+                bar.line(f"{head}: finished earlier, skipped")
+                continue
+            bar.line(f"{head} ...")
+            start = time.perf_counter()
+            files.written = []
+            metrics = json.loads(json.dumps(stage.run(), default=_plain))
+            seconds = time.perf_counter() - start
+            write_json(
+                out / "stages" / f"{stage.name}.json",
+                {
+                    "version": RECORD_VERSION,
+                    "stage": stage.name,
+                    "profile": prof.name,
+                    "seconds": seconds,
+                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "files": list(files.written),
+                    "metrics": metrics,
+                },
+            )
+            results[stage.name] = metrics
+            timings[stage.name] = seconds
+            ran.append(stage.name)
+            bar.line(f"{head}: done in {seconds:.1f} s")
+    metrics = study_metrics(prof, results, timings)
+    write_json(out / "metrics.json", metrics)
+    report = build_report(metrics)
+    write_text(out / "report.md", report.to_markdown())
+    write_text(out / "report.html", report.to_html(out))
+    seconds = time.perf_counter() - begin
+    bar.line(f"report: {out / 'report.md'} and {out / 'report.html'} ({seconds:.1f} s)")
+    return StudyResult(out, prof, metrics, ran, skipped, seconds)
+
+
+def _plain(obj):
+    if hasattr(obj, "item") and getattr(obj, "ndim", 1) == 0:
+        return obj.item()
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    raise TypeError(f"cannot record {type(obj).__name__} as JSON")

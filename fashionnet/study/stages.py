@@ -1,0 +1,543 @@
+"""The stages of a study run, each a function of what it needs.
+
+:func:`build_stages` turns a :class:`~fashionnet.study.profiles.StudyProfile`
+into the run's stages, binding each stage function to the profile settings
+it reads: the data, audit, exploration, preprocessing, tuning and
+cross-validation stages, one :func:`train_model` stage per
+:class:`~fashionnet.study.profiles.ModelPlan` (any registered model, no
+per-model code), and the comparison. A stage returns its metrics as a dict;
+:mod:`fashionnet.study.runner` records them and resumes from them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fashionnet.progress import ProgressStream
+from fashionnet.registry import get_model
+
+from .profiles import SEED, ModelPlan, StudyProfile
+from .workspace import StudyData, StudyFiles
+
+__all__ = ["Stage", "build_stages", "train_model"]
+
+#: The study's mean test accuracy of its LeNet-5 cross-validation folds.
+CV_STUDY_ACCURACY = 0.8828
+#: How the comparison names the cross-validation.
+CV_TITLE = "LeNet-5, k-fold CV (mean test accuracy of the folds)"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the study: a name (its record's), a title and a function.
+
+    ``reads`` names the stages whose metrics ``run`` uses: when one of them
+    runs again, so does this one.
+    """
+
+    name: str
+    title: str
+    run: Callable[[], dict]
+    reads: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- data
+
+
+def describe_data(*, data: StudyData, profile: StudyProfile) -> dict:
+    """The data stage: the splits and how many images each part of the run uses."""
+    from fashionnet.datasets import CLASS_NAMES
+
+    X_train, y_train = data.split("train")
+    _, y_test = data.split("test")
+    return {
+        "train_images": int(len(y_train)),
+        "test_images": int(len(y_test)),
+        "image_height": int(X_train.shape[1]),
+        "image_width": int(X_train.shape[2]),
+        "pixels_per_image": int(X_train.shape[1] * X_train.shape[2]),
+        "n_classes": int(len(np.unique(y_train))),
+        "class_names": list(CLASS_NAMES),
+        "dtype": str(X_train.dtype),
+        "lenet_train_images": len(data.subset("train", profile.train_size)[1]),
+        "lenet_test_images": len(data.subset("test", profile.test_size)[1]),
+    }
+
+
+def audit(*, data: StudyData, files: StudyFiles, audit_size: int | None) -> dict:
+    """The audit stage: :class:`~fashionnet.audit.DataAuditor` on the training rows."""
+    from fashionnet.audit import DataAuditor
+
+    X, y = data.subset("train", audit_size)
+    start = time.perf_counter()
+    report = DataAuditor().fit(X, y).report()
+    seconds = time.perf_counter() - start
+    files.text("audit.md", report.to_markdown())
+    facts = report.to_dict()
+    keep = (
+        "n_rows",
+        "n_columns",
+        "n_null_cells",
+        "n_duplicate_rows",
+        "n_constant_features",
+        "n_redundant_pairs",
+        "redundancy_threshold",
+        "n_high_cardinality_features",
+        "max_unique_values",
+        "n_classes",
+        "imbalance_ratio",
+    )
+    metrics = {k: facts[k] for k in keep if k in facts}
+    metrics["class_counts"] = facts.get("class_counts") or {}
+    metrics["audit_seconds"] = seconds
+    metrics["summary_text"] = report.summary()
+    return metrics
+
+
+def explore(*, data: StudyData, files: StudyFiles) -> dict:
+    """The exploration stage: sample images, class balance, pixel statistics."""
+    from fashionnet import plotting
+
+    X, y = data.split("train")
+    sample_X, _ = data.subset("train", 2000)
+    figures = {
+        "sample_grid": files.figure(plotting.plot_image_grid(X[:50], y[:50]), "sample_grid"),
+        "class_balance": files.figure(plotting.plot_class_balance(y), "class_balance"),
+        "pixel_distribution": files.figure(
+            plotting.plot_pixel_distribution(sample_X), "pixel_distribution"
+        ),
+        "correlation_heatmap": files.figure(
+            plotting.plot_correlation_heatmap(sample_X), "correlation_heatmap"
+        ),
+    }
+    flat = X.reshape(len(X), -1)
+    mean_per_class = {str(c): float(flat[y == c].mean()) for c in np.unique(y)}
+    return {
+        "pixel_mean": float(flat.mean()),
+        "pixel_std": float(flat.std()),
+        "pixel_min": int(flat.min()),
+        "pixel_max": int(flat.max()),
+        "zero_pixel_fraction": float((flat == 0).mean()),
+        "mean_pixel_by_class": mean_per_class,
+        "figures": figures,
+    }
+
+
+def show_preprocessing(*, data: StudyData, profile: StudyProfile) -> dict:
+    """The preprocessing stage: each kind of model's input, as a sklearn pipeline."""
+    from sklearn.pipeline import make_pipeline
+
+    from fashionnet.preprocessing import ChannelStacker, ImagePadder, ImageResizer, PixelScaler
+
+    X, _ = data.split("train")
+    few = X[:8]
+    size = profile.preprocessing_size
+    pretrained = [p for p in profile.models if get_model(p.model).pretrained]
+    pipelines = {"LeNet-5": (make_pipeline(ImagePadder(2), PixelScaler()), profile.train_size)}
+    if pretrained:
+        sizes = [p.train_size for p in pretrained]
+        pipelines[" / ".join(get_model(p.model).display for p in pretrained)] = (
+            make_pipeline(ImageResizer((size, size)), ChannelStacker(3), PixelScaler()),
+            None if None in sizes else max(sizes),
+        )
+    rows = []
+    for model, (pipeline, n_images) in pipelines.items():
+        X_used, _ = data.subset("train", n_images)
+        out = pipeline.fit_transform(few)
+        per_image = out[0].size * out.dtype.itemsize
+        rows.append(
+            {
+                "model": model,
+                "input_shape": list(out.shape[1:]),
+                "dtype": str(out.dtype),
+                "value_min": float(out.min()),
+                "value_max": float(out.max()),
+                "steps": " -> ".join(type(s).__name__ for _, s in pipeline.steps),
+                "images": int(len(X_used)),
+                "float_copy_mb": per_image * len(X_used) / 2**20,
+                "uint8_input_mb": X_used.nbytes / 2**20,
+            }
+        )
+    return {"inputs": rows}
+
+
+# --------------------------------------------------------------------------- LeNet-5
+
+
+def tune_lenet(
+    *,
+    data: StudyData,
+    files: StudyFiles,
+    progress: ProgressStream,
+    profile: StudyProfile,
+) -> dict:
+    """The tuning stage: keras-tuner random search of LeNet-5 (resumes from ``tuning/``)."""
+    from fashionnet.callbacks import ProgressBar
+    from fashionnet.tuning import KerasTunerSearchCV
+
+    X, y = data.subset("train", profile.train_size)
+    space = {
+        "learning_rate": list(profile.learning_rates),
+        "batch_size": list(profile.batch_sizes),
+        "epochs": list(profile.epochs),
+    }
+    bars = ProgressBar("trial", profile.max_trials, progress, profile.run_eagerly)
+    search = KerasTunerSearchCV(
+        get_model("lenet5").make(random_state=SEED, callbacks=[bars]),
+        space,
+        tuner="random",
+        max_trials=profile.max_trials,
+        objective="val_accuracy",
+        validation_split=0.2,
+        early_stopping_patience=profile.early_stopping,
+        directory=files.path("tuning/lenet5").parent,
+        project_name="lenet5",
+        random_state=SEED,
+        refit=False,
+    )
+    start = time.perf_counter()
+    search.fit(X, y)
+    seconds = time.perf_counter() - start
+    results = search.cv_results_
+    figure = files.figure(search.plot_results(), "tuning_results")
+    files.csv(results, "tuning/cv_results.csv")
+    trials = [
+        {
+            "trial": int(row["trial"]),
+            "learning_rate": row["param_learning_rate"],
+            "batch_size": row["param_batch_size"],
+            "epochs": row["param_epochs"],
+            "val_accuracy": row["score"],
+            "status": str(row["status"]),
+            "seconds": row["duration"],
+        }
+        for row in results.to_dict(orient="records")
+    ]
+    return {
+        "space": space,
+        "n_trials": int(search.n_trials_),
+        "best_params": dict(search.best_params_),
+        "best_val_accuracy": float(search.best_score_),
+        "trials": trials,
+        "search_seconds": seconds,
+        "figures": {"tuning_results": figure},
+    }
+
+
+def cross_validate_lenet(
+    *,
+    data: StudyData,
+    files: StudyFiles,
+    progress: ProgressStream,
+    profile: StudyProfile,
+    results: dict,
+) -> dict:
+    """The cross-validation stage: the tuned LeNet-5, a fresh clone per fold."""
+    from fashionnet.callbacks import ProgressBar
+    from fashionnet.evaluation import cross_validate_folds
+    from fashionnet.plotting import plot_history
+
+    best = results["tuning"]["best_params"]
+    X, y = data.subset("train", profile.train_size)
+    X_test, y_test = data.subset("test", profile.test_size)
+    bars = ProgressBar("fold", profile.cv_folds, progress, profile.run_eagerly)
+    estimator = get_model("lenet5").make(
+        **best,
+        validation_split=0.2,
+        early_stopping=profile.early_stopping,
+        callbacks=[bars],
+        random_state=SEED,
+    )
+    result = cross_validate_folds(
+        estimator, X, y, cv=profile.cv_folds, X_test=X_test, y_test=y_test, random_state=SEED
+    )
+    histories = [h for h in result.histories if h is not None]
+    curves = files.figure(plot_history(histories, title="LeNet-5 per fold"), "cv_fold_curves")
+    folds = [
+        {
+            "fold": int(r["fold"]),
+            "val_accuracy": r["val_accuracy"],
+            "test_accuracy": r["test_accuracy"],
+            "fit_seconds": r["fit_time"],
+            "train_images": int(r["n_train"]),
+            "val_images": int(r["n_val"]),
+        }
+        for r in result.folds.to_dict(orient="records")
+    ]
+    summary = {
+        stat: {
+            "val_accuracy": float(result.summary.loc[stat, "val_accuracy"]),
+            "test_accuracy": float(result.summary.loc[stat, "test_accuracy"]),
+        }
+        for stat in ("min", "max", "mean", "std")
+    }
+    return {
+        "n_folds": int(result.n_folds),
+        "params": best,
+        "folds": folds,
+        "summary": summary,
+        "curves_figure": curves,
+    }
+
+
+# --------------------------------------------------------------------------- any model
+
+
+def train_model(
+    plan: ModelPlan,
+    *,
+    data: StudyData,
+    files: StudyFiles,
+    progress: ProgressStream,
+    run_eagerly: bool,
+    results: dict,
+) -> dict:
+    """A model stage: fit ``plan``'s registered model, evaluate it, save it.
+
+    ``plan.params`` (with the tuning stage's best parameters when
+    ``plan.tuned``) go to :meth:`fashionnet.registry.ModelSpec.make`. A
+    pretrained model asked for ``weights="imagenet"`` that cannot get them
+    (no network) is trained from random weights instead, and its metrics
+    say so.
+    """
+    from fashionnet.callbacks import ProgressBar
+    from fashionnet.plotting import plot_history
+
+    spec = get_model(plan.model)
+    params = {**plan.params, **(results["tuning"]["best_params"] if plan.tuned else {})}
+    X, y = data.subset("train", plan.train_size)
+    X_test, y_test = data.subset("test", plan.test_size)
+    bars = ProgressBar("fit", 1, progress, run_eagerly)
+
+    def fit(**override: Any) -> Any:
+        estimator = spec.make(**{**params, **override, "random_state": SEED, "callbacks": [bars]})
+        return estimator.fit(X, y)
+
+    facts: dict[str, Any] = {}
+    start = time.perf_counter()
+    if spec.pretrained:
+        clf, facts = _fit_pretrained(fit, params.get("weights"), progress, spec.display)
+        start = facts.pop("start") or start
+    else:
+        clf = fit()
+    fit_time = time.perf_counter() - start
+    curves = files.figure(plot_history(clf.history_, title=plan.title), f"{plan.stage}_curves")
+    metrics = {
+        "model": spec.key,
+        "title": plan.title,
+        "params": _plain_params(params),
+        "train_images": int(len(y)),
+        "fit_seconds": fit_time,
+        **facts,
+        **_history_metrics(clf.history_),
+        **_evaluation_metrics(files, clf, X_test, y_test, plan.stage),
+        "curves_figure": curves,
+    }
+    if spec.pretrained:
+        metrics.update(_backbone_facts(clf))
+    metrics["history_file"] = files.history(clf.history_, plan.stage)
+    if plan.save_model:
+        metrics["model_file"] = files.model(clf, plan.stage)
+    return metrics
+
+
+def _fit_pretrained(fit: Callable, weights: Any, progress: ProgressStream, display: str):
+    """Fit with ImageNet weights when asked and available, else from random weights."""
+    facts: dict[str, Any] = {
+        "weights": "none",
+        "weights_note": "random initialisation (weights=None): this profile does not fetch "
+        "ImageNet weights",
+        "weights_error": None,
+        "start": None,
+    }
+    if weights == "imagenet":
+        try:
+            # Keras prints its download attempt on stdout; keep the run's output clean.
+            with contextlib.redirect_stdout(io.StringIO()):
+                clf = fit(weights="imagenet")
+            facts.update(weights="imagenet", weights_note="ImageNet weights")
+            return clf, facts
+        except OSError as exc:
+            facts["weights_error"] = " ".join(str(exc).split())
+            facts["weights_note"] = (
+                "random initialisation (weights=None): the ImageNet weights could not be "
+                "downloaded (no network?), so these are NOT the numbers of a pre-trained "
+                "backbone"
+            )
+            progress.line(f"  {display}: {facts['weights_note']}")
+            facts["start"] = time.perf_counter()
+    return fit(weights=None), facts
+
+
+def _backbone_facts(clf: Any) -> dict:
+    return {
+        "input_size": int(clf.input_size),
+        "trainable_layers": int(clf.backbone_.trainable_layers),
+        "head": list(clf.head) if clf.head is not None else list(clf.backbone_.head),
+    }
+
+
+def _plain_params(params: dict) -> dict:
+    return {k: v for k, v in params.items() if v is None or isinstance(v, (str, int, float))}
+
+
+def _evaluation_metrics(files: StudyFiles, estimator: Any, X: Any, y: Any, name: str) -> dict:
+    from fashionnet.evaluation import evaluate
+    from fashionnet.plotting import plot_confusion_matrix
+
+    result = evaluate(estimator, X, y)
+    figure = files.figure(
+        plot_confusion_matrix(result.confusion_matrix, class_names=result.class_names),
+        f"{name}_confusion_matrix",
+    )
+    facts = result.to_dict()
+    for row in facts["report"].values():
+        if isinstance(row, dict) and "support" in row:
+            row["support"] = int(row["support"])
+    return {
+        "test_accuracy": facts["accuracy"],
+        "test_images": facts["n_samples"],
+        "report": facts["report"],
+        "confusion_matrix": facts["confusion_matrix"],
+        "confusion_figure": figure,
+    }
+
+
+def _history_metrics(history: Any) -> dict:
+    last = history.iloc[-1]
+    return {
+        "epochs_run": int(len(history)),
+        **{f"final_{k}": float(last[k]) for k in ("accuracy", "val_accuracy") if k in last},
+    }
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def compare(*, profile: StudyProfile, results: dict) -> dict:
+    """The comparison stage: every model and the cross-validation, best first."""
+    import pandas as pd
+
+    from fashionnet.evaluation import CrossValidationResult, compare_models
+
+    cv_stage = results["cross_validation"]
+    cv_folds = pd.DataFrame(cv_stage["folds"]).rename(
+        columns={"fit_seconds": "fit_time", "train_images": "n_train", "val_images": "n_val"}
+    )
+    entries: dict[str, Any] = {}
+    rows_of: dict[str, dict] = {}
+    for plan in profile.models:
+        stage = results[plan.stage]
+        entries[plan.title] = stage["test_accuracy"]
+        rows_of[plan.title] = {
+            "key": plan.stage,
+            "weights": stage.get("weights", "trained from scratch"),
+            "fit_seconds": stage["fit_seconds"],
+            "study_test_accuracy": get_model(plan.model).study_accuracy,
+        }
+        if plan.tuned:
+            entries[CV_TITLE] = CrossValidationResult(cv_folds, [None] * len(cv_folds))
+            rows_of[CV_TITLE] = {
+                "key": "cross_validation",
+                "weights": "trained from scratch",
+                "fit_seconds": float(np.mean([f["fit_seconds"] for f in cv_stage["folds"]])),
+                "study_test_accuracy": CV_STUDY_ACCURACY,
+            }
+    rows = []
+    for row in compare_models(entries).to_dict(orient="records"):
+        cv_mean = None if pd.isna(row["cv_mean"]) else float(row["cv_mean"])
+        extra = rows_of[row["model"]]
+        rows.append(
+            {
+                "key": extra["key"],
+                "model": row["model"],
+                "test_accuracy": float(row["test_accuracy"]),
+                "cv_mean_val_accuracy": cv_mean,
+                "weights": extra["weights"],
+                "fit_seconds": extra["fit_seconds"],
+                "study_test_accuracy": extra["study_test_accuracy"],
+            }
+        )
+    return {"rows": rows}
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def build_stages(
+    profile: StudyProfile,
+    *,
+    data: StudyData,
+    files: StudyFiles,
+    progress: ProgressStream,
+    results: dict,
+) -> tuple[Stage, ...]:
+    """The stages of a run of ``profile``, in order, each bound to what it reads.
+
+    ``results`` is the run's dict of finished stages' metrics (the tuned
+    model stages and the comparison read it); ``files`` collects the files
+    each stage writes.
+    """
+    tuned_title = next((p.title for p in profile.models if p.tuned), "LeNet-5")
+    stages = [
+        Stage("data", "Data", lambda: describe_data(data=data, profile=profile)),
+        Stage(
+            "audit",
+            "Audit",
+            lambda: audit(data=data, files=files, audit_size=profile.audit_size),
+        ),
+        Stage("exploration", "Exploration figures", lambda: explore(data=data, files=files)),
+        Stage(
+            "preprocessing",
+            "Preprocessing",
+            lambda: show_preprocessing(data=data, profile=profile),
+        ),
+        Stage(
+            "tuning",
+            "Tuning LeNet-5",
+            lambda: tune_lenet(data=data, files=files, progress=progress, profile=profile),
+        ),
+    ]
+    for plan in profile.models:
+        stages.append(
+            Stage(
+                plan.stage,
+                f"{plan.title}: fit and evaluation",
+                lambda plan=plan: train_model(
+                    plan,
+                    data=data,
+                    files=files,
+                    progress=progress,
+                    run_eagerly=profile.run_eagerly,
+                    results=results,
+                ),
+                reads=("tuning",) if plan.tuned else (),
+            )
+        )
+        if plan.tuned:
+            stages.append(
+                Stage(
+                    "cross_validation",
+                    f"Cross-validation of {tuned_title.split(',')[0]}",
+                    lambda: cross_validate_lenet(
+                        data=data, files=files, progress=progress, profile=profile, results=results
+                    ),
+                    reads=("tuning",),
+                )
+            )
+    stages.append(
+        Stage(
+            "comparison",
+            "Comparison",
+            lambda: compare(profile=profile, results=results),
+            reads=tuple(s.name for s in stages),
+        )
+    )
+    return tuple(stages)

@@ -1,0 +1,95 @@
+"""Where a study run reads and writes: the data splits and the output folder.
+
+:class:`StudyData` loads the real splits once per run and hands out
+balanced seeded subsets; :class:`StudyFiles` writes a stage's files
+atomically under the study directory and lists them for the stage's record,
+so that a resumed run can check they are still there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fashionnet._io import atomic_write, write_text
+
+from .profiles import SEED
+
+__all__ = ["StudyData", "StudyFiles"]
+
+
+@dataclass
+class StudyData:
+    """The real splits, loaded once per run, and their balanced seeded subsets."""
+
+    data_home: Any = None
+    _cache: dict = field(default_factory=dict)
+
+    def split(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """The whole ``"train"`` or ``"test"`` split."""
+        if kind not in self._cache:
+            from fashionnet.datasets import load_fashion_mnist
+
+            self._cache[kind] = load_fashion_mnist(kind, data_home=self.data_home)
+        return self._cache[kind]
+
+    def subset(self, kind: str, size: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """A balanced subset of ``size`` images of a split (all of it for None)."""
+        key = (kind, size)
+        if key not in self._cache:
+            from fashionnet.datasets import stratified_subset
+
+            self._cache[key] = stratified_subset(*self.split(kind), size, random_state=SEED)
+        return self._cache[key]
+
+
+@dataclass
+class StudyFiles:
+    """Writes a stage's files under the study directory, atomically, and lists them."""
+
+    out: Path
+    written: list[str] = field(default_factory=list)
+
+    def path(self, relative: str) -> Path:
+        """``out / relative``, its folder created."""
+        path = self.out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _wrote(self, relative: str) -> str:
+        self.written.append(relative)
+        return relative
+
+    def text(self, relative: str, text: str) -> str:
+        """Write a text file."""
+        write_text(self.path(relative), text)
+        return self._wrote(relative)
+
+    def figure(self, fig: Any, name: str) -> str:
+        """Write a matplotlib figure to ``figures/<name>.png``."""
+        relative = f"figures/{name}.png"
+        with atomic_write(self.path(relative), "wb") as fh:
+            fig.savefig(fh, format="png", dpi=90, bbox_inches="tight")
+        return self._wrote(relative)
+
+    def model(self, estimator: Any, name: str) -> str:
+        """Save a fitted classifier to ``models/<name>.keras``."""
+        relative = f"models/{name}.keras"
+        estimator.save(self.path(relative))
+        return self._wrote(relative)
+
+    def history(self, history: Any, name: str) -> str:
+        """Write a training history to ``models/<name>_history.csv``."""
+        relative = f"models/{name}_history.csv"
+        with atomic_write(self.path(relative), "w") as fh:
+            history.to_csv(fh, index_label="epoch")
+        return self._wrote(relative)
+
+    def csv(self, frame: Any, relative: str) -> str:
+        """Write a DataFrame as CSV."""
+        with atomic_write(self.path(relative), "w") as fh:
+            frame.to_csv(fh, index=False)
+        return self._wrote(relative)
