@@ -18,7 +18,6 @@ Python) and ``to_markdown()``.
 
 from __future__ import annotations
 
-import math
 import numbers
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,6 +28,7 @@ import pandas as pd
 
 from fashionnet._validation import check_labels
 from fashionnet.datasets import CLASS_NAMES
+from fashionnet.rendering import frame_to_markdown, to_json_value
 
 __all__ = [
     "EvaluationReport",
@@ -46,49 +46,9 @@ _AVERAGE_ROWS = ("macro avg", "weighted avg")
 # --------------------------------------------------------------------------- #
 # Small shared helpers
 # --------------------------------------------------------------------------- #
-def _format_cell(value: Any, floatfmt: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (numbers.Integral, np.integer)):
-        return str(int(value))
-    if isinstance(value, (numbers.Real, np.floating)):
-        return "" if math.isnan(value) else format(float(value), floatfmt)
-    if isinstance(value, Mapping):
-        return ", ".join(f"{k}={_format_cell(v, 'g')}" for k, v in value.items())
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _markdown_table(frame: pd.DataFrame, *, index: bool = False, floatfmt: str = ".4f") -> str:
-    """A GitHub-flavoured Markdown table, without the optional ``tabulate``."""
-    header = ([str(frame.index.name or "")] if index else []) + [str(c) for c in frame.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    for label, row in zip(frame.index, frame.itertuples(index=False), strict=True):
-        cells = ([_format_cell(label, floatfmt)] if index else []) + [
-            _format_cell(v, floatfmt) for v in row
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain Python (floats, ints, str, lists, dicts) for ``json.dumps``; NaN becomes None."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, pd.DataFrame):
-        return [_jsonable(r) for r in value.to_dict(orient="records")]
-    if isinstance(value, (np.ndarray, pd.Series, list, tuple)):
-        return [_jsonable(v) for v in (value.tolist() if hasattr(value, "tolist") else value)]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (numbers.Integral, np.integer)):
-        return int(value)
-    if isinstance(value, (numbers.Real, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if value is None or isinstance(value, str):
-        return value
-    return repr(value)
+def _json(value: Any) -> Any:
+    """Strict JSON values; an object JSON cannot hold (a parameter value) as its repr."""
+    return to_json_value(value, default=repr)
 
 
 def _n_samples(X: Any, name: str = "X") -> int:
@@ -239,13 +199,13 @@ class EvaluationReport:
         parts = [
             f"Accuracy: {format(self.accuracy, floatfmt)} ({self.n_samples} images)",
             "",
-            _markdown_table(self.to_frame(), index=True, floatfmt=floatfmt),
+            frame_to_markdown(self.to_frame(), index=True, floatfmt=floatfmt),
         ]
         if confusion_matrix:
             cm = self.confusion_frame()
             cm.index.name = "true \\ predicted"
             parts += ["", "Confusion matrix (rows: true class, columns: predicted class)", ""]
-            parts.append(_markdown_table(cm, index=True))
+            parts.append(frame_to_markdown(cm, index=True, floatfmt=floatfmt))
         return "\n".join(parts)
 
     def to_dict(self) -> dict:
@@ -261,8 +221,8 @@ class EvaluationReport:
             "accuracy": self.accuracy,
             "n_samples": self.n_samples,
             "class_names": list(self.class_names),
-            "labels": _jsonable(self.labels),
-            "report": _jsonable(self.report),
+            "labels": _json(self.labels),
+            "report": _json(self.report),
             "confusion_matrix": self.confusion_matrix.astype(int).tolist(),
         }
 
@@ -446,7 +406,8 @@ class CrossValidationResult:
         columns = ["fold", "val_accuracy", *test, "fit_time"]
         table = self.folds[columns].astype({"fold": object})
         summary = self.summary.reset_index(names="fold")[columns]
-        return _markdown_table(pd.concat([table, summary], ignore_index=True), floatfmt=floatfmt)
+        frame = pd.concat([table, summary], ignore_index=True)
+        return frame_to_markdown(frame, floatfmt=floatfmt)
 
     def to_dict(self) -> dict:
         """Plain JSON-serialisable Python: the folds, the summary and the histories.
@@ -461,10 +422,10 @@ class CrossValidationResult:
         """
         return {
             "n_folds": self.n_folds,
-            "folds": _jsonable(self.folds),
-            "summary": _jsonable(self.summary.to_dict()),
+            "folds": _json(self.folds),
+            "summary": _json(self.summary.to_dict()),
             "histories": [
-                None if h is None else _jsonable(h.to_dict(orient="list")) for h in self.histories
+                None if h is None else _json(h.to_dict(orient="list")) for h in self.histories
             ],
         }
 
@@ -672,7 +633,7 @@ class ComparisonTable(pd.DataFrame):
         -------
         str or None
         """
-        text = _markdown_table(pd.DataFrame(self), floatfmt=floatfmt)
+        text = frame_to_markdown(pd.DataFrame(self), floatfmt=floatfmt)
         if buf is None:
             return text
         buf.write(text)
@@ -685,7 +646,7 @@ class ComparisonTable(pd.DataFrame):
         -------
         list of dict
         """
-        return _jsonable(pd.DataFrame(self))
+        return _json(pd.DataFrame(self))
 
 
 def _changed_params(estimator: Any) -> dict:
