@@ -14,7 +14,6 @@ and duplicated rows are found by sorting each row's bytes once.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -23,6 +22,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from fashionnet._validation import LABEL_COLUMN, _is_frame, check_labels
+from fashionnet.rendering import frame_to_markdown, to_json_value
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -347,26 +347,8 @@ def _duplicate_mask(values: np.ndarray) -> np.ndarray:
 
 
 def _markdown_table(frame: pd.DataFrame, index: bool = False) -> str:
-    """A GitHub markdown table, without needing ``tabulate``."""
-    columns = ([frame.index.name or ""] if index else []) + [str(c) for c in frame.columns]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-    for label, row in frame.iterrows():
-        cells = ([str(label)] if index else []) + [_format_cell(v) for v in row]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines)
-
-
-def _format_cell(value: Any) -> str:
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars to Python numbers, for JSON."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    """The audit's tables show four significant digits."""
+    return frame_to_markdown(frame, index=index, floatfmt=".4g")
 
 
 def _s(count: int) -> str:
@@ -556,14 +538,13 @@ class AuditReport:
             "max_unique_values": int(self.cardinality["n_unique"].max()),
             "class_counts": None
             if self.class_counts is None
-            else {str(_plain(k)): int(v) for k, v in self.class_counts.items()},
+            else {str(k): int(v) for k, v in self.class_counts.items()},
             "n_classes": 0 if self.class_counts is None else int(len(self.class_counts)),
             "imbalance_ratio": None
             if self.imbalance_ratio is None
             else float(self.imbalance_ratio),
         }
-        json.dumps(result)  # fail here, not in the caller, if something is not plain
-        return result
+        return to_json_value(result)  # fails here, not in the caller, if something is not plain
 
 
 class Deduplicated(NamedTuple):

@@ -18,7 +18,6 @@ Python) and ``to_markdown()``.
 
 from __future__ import annotations
 
-import math
 import numbers
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,12 +28,14 @@ import pandas as pd
 
 from fashionnet._validation import check_labels
 from fashionnet.datasets import CLASS_NAMES
+from fashionnet.rendering import frame_to_markdown, to_json_value
 
 __all__ = [
     "EvaluationReport",
     "evaluate",
     "CrossValidationResult",
     "cross_validate_folds",
+    "check_folds",
     "ComparisonTable",
     "compare_models",
 ]
@@ -46,49 +47,9 @@ _AVERAGE_ROWS = ("macro avg", "weighted avg")
 # --------------------------------------------------------------------------- #
 # Small shared helpers
 # --------------------------------------------------------------------------- #
-def _format_cell(value: Any, floatfmt: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (numbers.Integral, np.integer)):
-        return str(int(value))
-    if isinstance(value, (numbers.Real, np.floating)):
-        return "" if math.isnan(value) else format(float(value), floatfmt)
-    if isinstance(value, Mapping):
-        return ", ".join(f"{k}={_format_cell(v, 'g')}" for k, v in value.items())
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _markdown_table(frame: pd.DataFrame, *, index: bool = False, floatfmt: str = ".4f") -> str:
-    """A GitHub-flavoured Markdown table, without the optional ``tabulate``."""
-    header = ([str(frame.index.name or "")] if index else []) + [str(c) for c in frame.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    for label, row in zip(frame.index, frame.itertuples(index=False), strict=True):
-        cells = ([_format_cell(label, floatfmt)] if index else []) + [
-            _format_cell(v, floatfmt) for v in row
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain Python (floats, ints, str, lists, dicts) for ``json.dumps``; NaN becomes None."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, pd.DataFrame):
-        return [_jsonable(r) for r in value.to_dict(orient="records")]
-    if isinstance(value, (np.ndarray, pd.Series, list, tuple)):
-        return [_jsonable(v) for v in (value.tolist() if hasattr(value, "tolist") else value)]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (numbers.Integral, np.integer)):
-        return int(value)
-    if isinstance(value, (numbers.Real, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if value is None or isinstance(value, str):
-        return value
-    return repr(value)
+def _json(value: Any) -> Any:
+    """Strict JSON values; an object JSON cannot hold (a parameter value) as its repr."""
+    return to_json_value(value, default=repr)
 
 
 def _n_samples(X: Any, name: str = "X") -> int:
@@ -239,13 +200,13 @@ class EvaluationReport:
         parts = [
             f"Accuracy: {format(self.accuracy, floatfmt)} ({self.n_samples} images)",
             "",
-            _markdown_table(self.to_frame(), index=True, floatfmt=floatfmt),
+            frame_to_markdown(self.to_frame(), index=True, floatfmt=floatfmt),
         ]
         if confusion_matrix:
             cm = self.confusion_frame()
             cm.index.name = "true \\ predicted"
             parts += ["", "Confusion matrix (rows: true class, columns: predicted class)", ""]
-            parts.append(_markdown_table(cm, index=True))
+            parts.append(frame_to_markdown(cm, index=True, floatfmt=floatfmt))
         return "\n".join(parts)
 
     def to_dict(self) -> dict:
@@ -261,8 +222,8 @@ class EvaluationReport:
             "accuracy": self.accuracy,
             "n_samples": self.n_samples,
             "class_names": list(self.class_names),
-            "labels": _jsonable(self.labels),
-            "report": _jsonable(self.report),
+            "labels": _json(self.labels),
+            "report": _json(self.report),
             "confusion_matrix": self.confusion_matrix.astype(int).tolist(),
         }
 
@@ -446,7 +407,8 @@ class CrossValidationResult:
         columns = ["fold", "val_accuracy", *test, "fit_time"]
         table = self.folds[columns].astype({"fold": object})
         summary = self.summary.reset_index(names="fold")[columns]
-        return _markdown_table(pd.concat([table, summary], ignore_index=True), floatfmt=floatfmt)
+        frame = pd.concat([table, summary], ignore_index=True)
+        return frame_to_markdown(frame, floatfmt=floatfmt)
 
     def to_dict(self) -> dict:
         """Plain JSON-serialisable Python: the folds, the summary and the histories.
@@ -461,10 +423,10 @@ class CrossValidationResult:
         """
         return {
             "n_folds": self.n_folds,
-            "folds": _jsonable(self.folds),
-            "summary": _jsonable(self.summary.to_dict()),
+            "folds": _json(self.folds),
+            "summary": _json(self.summary.to_dict()),
             "histories": [
-                None if h is None else _jsonable(h.to_dict(orient="list")) for h in self.histories
+                None if h is None else _json(h.to_dict(orient="list")) for h in self.histories
             ],
         }
 
@@ -481,38 +443,66 @@ class CrossValidationResult:
         return _plotting().plot_history(histories, title=title)
 
 
-def _make_cv(cv: Any, random_state: Any) -> Any:
-    from sklearn.model_selection import StratifiedKFold
+_CV_KINDS = (
+    "cv must be None, a number of folds, a splitter with a split method "
+    "(e.g. StratifiedKFold) or a list of (train, val) index pairs; got {cv!r}."
+)
+
+
+def check_folds(cv: Any = None, y: Any = None, *, random_state: int | None = 0) -> Any:
+    """The cross-validation splitter that ``cv`` stands for, with stratified shuffled defaults.
+
+    Like :func:`sklearn.model_selection.check_cv`, except that a number of
+    folds gives *shuffled* stratified folds, seeded by ``random_state``, as
+    the study used them.
+
+    Parameters
+    ----------
+    cv : None, int, splitter or iterable, default=None
+        ``None``: 5 folds; an int: that many
+        ``StratifiedKFold(cv, shuffle=True, random_state=random_state)``
+        folds; a splitter (anything with ``split``) or a list of
+        ``(train_index, val_index)`` pairs: used as given.
+    y : array-like, optional
+        The labels, passed on to :func:`~sklearn.model_selection.check_cv`.
+    random_state : int or None, default=0
+        Seed of the folds built from ``None`` or an int.
+
+    Returns
+    -------
+    splitter
+        An object with ``split(X, y)`` and ``get_n_splits()``.
+
+    Raises
+    ------
+    ValueError
+        ``cv`` is a number below 2.
+    TypeError
+        ``cv`` is none of the above, or a list with something other than pairs.
+
+    Examples
+    --------
+    >>> from fashionnet.evaluation import check_folds
+    >>> check_folds(3, random_state=7)
+    StratifiedKFold(n_splits=3, random_state=7, shuffle=True)
+    >>> check_folds([([0, 1], [2]), ([1, 2], [0])]).get_n_splits()
+    2
+    """
+    from sklearn.model_selection import StratifiedKFold, check_cv
 
     if cv is None:
-        return StratifiedKFold(5, shuffle=True, random_state=random_state)
+        cv = 5
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
         if cv < 2:
             raise ValueError(f"cv must be at least 2 folds; got {cv}.")
         return StratifiedKFold(int(cv), shuffle=True, random_state=random_state)
-    if hasattr(cv, "split") and not isinstance(cv, (str, bytes)):
-        return cv
-    if isinstance(cv, Iterable) and not isinstance(cv, (str, bytes)):
-        splits = list(cv)
-        if all(isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in splits):
-            return _FixedSplits(splits)
-    raise TypeError(
-        "cv must be None, a number of folds, a splitter with a split method "
-        f"(e.g. StratifiedKFold) or a list of (train, val) index pairs; got {cv!r}."
-    )
-
-
-class _FixedSplits:
-    """A list of (train, test) index pairs seen through the splitter API."""
-
-    def __init__(self, splits: list) -> None:
-        self.splits = splits
-
-    def split(self, X: Any = None, y: Any = None, groups: Any = None):
-        yield from self.splits
-
-    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
-        return len(self.splits)
+    if isinstance(cv, (bool, str, bytes)) or not (hasattr(cv, "split") or isinstance(cv, Iterable)):
+        raise TypeError(_CV_KINDS.format(cv=cv))
+    if not hasattr(cv, "split"):
+        cv = list(cv)
+        if not all(isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in cv):
+            raise TypeError(_CV_KINDS.format(cv=cv))
+    return check_cv(cv, y, classifier=True)
 
 
 def _history_frame(estimator: Any) -> pd.DataFrame | None:
@@ -539,7 +529,10 @@ def cross_validate_folds(
     to fold (so later folds started from earlier folds' weights), every fold
     here starts from :func:`sklearn.base.clone`: the folds are independent,
     and their validation accuracies equal
-    :func:`sklearn.model_selection.cross_val_score` on the same splits.
+    :func:`sklearn.model_selection.cross_val_score` on the same splits. The
+    folds are run by :func:`sklearn.model_selection.cross_validate` (which
+    also times each ``fit``), so every fold model stays in memory until the
+    last fold is done, even with ``return_estimators=False``.
 
     Parameters
     ----------
@@ -553,7 +546,8 @@ def cross_validate_folds(
         ``None`` (default): ``StratifiedKFold(5, shuffle=True,
         random_state=random_state)``; an int: that many stratified shuffled
         folds; a splitter (anything with ``split``) or a list of
-        ``(train_index, val_index)`` pairs: used as given.
+        ``(train_index, val_index)`` pairs: used as given (see
+        :func:`check_folds`).
     X_test, y_test : array-like, optional
         A separate test set. When given, each fold model is also scored on
         it (``test_accuracy``), as the study did.
@@ -572,11 +566,15 @@ def cross_validate_folds(
     ------
     ValueError
         ``X`` and ``y`` (or ``X_test`` and ``y_test``) differ in length,
-        only one of ``X_test`` and ``y_test`` is given, or ``cv`` is below 2.
+        only one of ``X_test`` and ``y_test`` is given, ``cv`` is below 2 or
+        gives no folds.
+    TypeError
+        ``cv`` is of none of the kinds above.
 
     See Also
     --------
     sklearn.model_selection.cross_val_score : the same validation scores.
+    check_folds : the splitter that ``cv`` stands for.
     evaluate : the full report of one fitted model.
 
     Examples
@@ -596,47 +594,48 @@ def cross_validate_folds(
     >>> bool(0.6 < result.summary.loc["mean", "test_accuracy"] < 0.9)
     True
     """
-    from sklearn.base import clone
-    from sklearn.metrics import accuracy_score
-    from sklearn.utils import _safe_indexing
+    from sklearn.model_selection import cross_validate
 
     y = _check_xy(X, y)
     if (X_test is None) != (y_test is None):
         raise ValueError("pass both X_test and y_test, or neither.")
     if X_test is not None:
         y_test = _check_xy(X_test, y_test, name="_test")
-    splitter = _make_cv(cv, random_state)
-
-    rows, histories, estimators = [], [], []
-    for fold, (train, val) in enumerate(splitter.split(np.zeros(len(y)), y), start=1):
-        model = clone(estimator)
-        start = time.perf_counter()
-        model.fit(_safe_indexing(X, train), y[train])
-        fit_time = time.perf_counter() - start
-        val_pred = np.asarray(model.predict(_safe_indexing(X, val))).ravel()
-        test_accuracy = (
-            accuracy_score(y_test, np.asarray(model.predict(X_test)).ravel())
-            if X_test is not None
-            else float("nan")
-        )
-        rows.append(
-            {
-                "fold": fold,
-                "val_accuracy": float(accuracy_score(y[val], val_pred)),
-                "test_accuracy": float(test_accuracy),
-                "fit_time": fit_time,
-                "n_train": len(train),
-                "n_val": len(val),
-            }
-        )
-        histories.append(_history_frame(model))
-        if return_estimators:
-            estimators.append(model)
-    if not rows:
+    splits = list(check_folds(cv, y, random_state=random_state).split(np.zeros(len(y)), y))
+    if not splits:
         raise ValueError("cv produced no folds.")
-    return CrossValidationResult(
-        pd.DataFrame(rows), histories, estimators if return_estimators else None
+    scores = cross_validate(
+        estimator,
+        X,
+        y,
+        cv=splits,
+        scoring="accuracy",
+        error_score="raise",
+        return_estimator=True,
+        return_indices=True,
     )
+    models = scores["estimator"]
+    folds = pd.DataFrame(
+        {
+            "fold": np.arange(1, len(models) + 1),
+            "val_accuracy": scores["test_score"],
+            "test_accuracy": [_accuracy(m, X_test, y_test) for m in models],
+            "fit_time": scores["fit_time"],
+            "n_train": [len(index) for index in scores["indices"]["train"]],
+            "n_val": [len(index) for index in scores["indices"]["test"]],
+        }
+    )
+    histories = [_history_frame(m) for m in models]
+    return CrossValidationResult(folds, histories, models if return_estimators else None)
+
+
+def _accuracy(model: Any, X: Any, y: Any) -> float:
+    """Accuracy of a fitted ``model`` on ``(X, y)``; NaN without data."""
+    from sklearn.metrics import accuracy_score
+
+    if X is None:
+        return float("nan")
+    return float(accuracy_score(y, np.asarray(model.predict(X)).ravel()))
 
 
 # --------------------------------------------------------------------------- #
@@ -672,7 +671,7 @@ class ComparisonTable(pd.DataFrame):
         -------
         str or None
         """
-        text = _markdown_table(pd.DataFrame(self), floatfmt=floatfmt)
+        text = frame_to_markdown(pd.DataFrame(self), floatfmt=floatfmt)
         if buf is None:
             return text
         buf.write(text)
@@ -685,7 +684,7 @@ class ComparisonTable(pd.DataFrame):
         -------
         list of dict
         """
-        return _jsonable(pd.DataFrame(self))
+        return _json(pd.DataFrame(self))
 
 
 def _changed_params(estimator: Any) -> dict:
@@ -793,11 +792,7 @@ def _row_for(
     else:
         row["params"] = _changed_params(model)
     if X_test is not None:
-        from sklearn.metrics import accuracy_score
-
-        row["test_accuracy"] = float(
-            accuracy_score(y_test, np.asarray(model.predict(X_test)).ravel())
-        )
+        row["test_accuracy"] = _accuracy(model, X_test, y_test)
     return row
 
 

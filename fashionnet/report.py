@@ -6,97 +6,26 @@ blocks twice: ``report.md``, whose figures are links to ``figures/*.png``,
 and ``report.html``, whose figures are inlined as base64 PNG so the file can
 be mailed or opened anywhere on its own.
 
-Every number goes through :func:`format_number`, the one formatting rule of
-the report; :func:`rounded` applies the same rule to the values written to
-``metrics.json``, so each number there appears, character for character, in
-the report.
+Every number goes through :func:`~fashionnet.rendering.format_number`, the
+one formatting rule of the report; :func:`~fashionnet.rendering.rounded`
+applies the same rule to the values written to ``metrics.json``, so each
+number there appears, character for character, in the report. Both live in
+:mod:`fashionnet.rendering` and are importable from here too.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import math
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fashionnet.rendering import format_cell, format_number, markdown_table, rounded
+
 __all__ = ["Report", "format_number", "rounded"]
-
-#: Decimals kept for scores and other fractions.
-DECIMALS = 4
-
-
-def rounded(value: Any, decimals: int = DECIMALS) -> Any:
-    """Round every float in ``value`` (nested dicts and lists too) for display.
-
-    Integers, strings, booleans and None are returned unchanged; NaN and
-    infinities become None (JSON has no NaN).
-
-    Parameters
-    ----------
-    value : Any
-        A number or a nested structure of dicts and lists.
-    decimals : int, default=4
-        Decimals kept.
-
-    Returns
-    -------
-    Any
-        The same structure with rounded floats.
-
-    Examples
-    --------
-    >>> rounded({"accuracy": 0.854399967, "n": 10000, "curve": [0.1, float("nan")]})
-    {'accuracy': 0.8544, 'n': 10000, 'curve': [0.1, None]}
-    """
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return {str(k): rounded(v, decimals) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [rounded(v, decimals) for v in value]
-    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy scalar
-        value = value.item()
-    if hasattr(value, "tolist"):  # numpy array
-        return rounded(value.tolist(), decimals)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return round(value, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
-    return value
-
-
-def format_number(value: Any) -> str:
-    """The text of a number in the report: the JSON spelling of :func:`rounded`.
-
-    Examples
-    --------
-    >>> format_number(0.854399967), format_number(60000), format_number(None)
-    ('0.8544', '60000', '-')
-    """
-    value = rounded(value)
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return str(value)
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return "(" + ", ".join(_cell(v) for v in value) + ")"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
-    if isinstance(value, (int, float)) or value is None or hasattr(value, "item"):
-        return format_number(value)
-    return str(value)
 
 
 @dataclass
@@ -152,12 +81,12 @@ class Report:
         self.blocks.append(_Block("bullets", items=list(items)))
 
     def table(self, header: list[str], rows: list[list[Any]]) -> None:
-        """Add a table; numbers are formatted with :func:`format_number`."""
+        """Add a table; cells are written with :func:`~fashionnet.rendering.format_cell`."""
         self.blocks.append(
             _Block(
                 "table",
                 header=[str(h) for h in header],
-                rows=[[_cell(c) for c in row] for row in rows],
+                rows=[[format_cell(c) for c in row] for row in rows],
             )
         )
 
@@ -181,10 +110,7 @@ class Report:
             elif block.kind == "bullets":
                 out += [f"- {item}" for item in block.items] + [""]
             elif block.kind == "table":
-                out.append("| " + " | ".join(block.header) + " |")
-                out.append("|" + "---|" * len(block.header))
-                out += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in block.rows]
-                out.append("")
+                out += [markdown_table(block.header, block.rows), ""]
             elif block.kind == "figure":
                 out += [f"![{block.text}]({block.path})", "", f"*{block.text}*", ""]
             elif block.kind == "code":
@@ -226,10 +152,6 @@ class Report:
             elif block.kind == "code":
                 body.append(f"<pre>{html.escape(block.text)}</pre>")
         return _HTML_PAGE.format(title=html.escape(self.title), body="\n".join(body))
-
-
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _inline(text: str) -> str:

@@ -293,6 +293,20 @@ def test_auditor_is_a_clonable_estimator():
     assert "redundancy_threshold=0.9" in repr(auditor)
 
 
+def test_report_markdown_writes_counts_as_integers():
+    n = 12000  # more than four digits: a float format would show 1.1e+04
+    frame = pd.DataFrame(
+        {"label": np.arange(n) % 3, "pixel1": np.where(np.arange(n) < 11000, np.nan, 1.0)}
+    )
+    report = DataAuditor().fit(frame).report()
+    markdown = report.to_markdown()
+    assert "| pixel1 | 11000 | 91.67 |" in markdown
+    assert "| 0 | 4000 |" in markdown
+    data = report.to_dict()
+    assert json.loads(json.dumps(data, allow_nan=False)) == data
+    assert data["n_null_cells"] == 11000 and type(data["n_null_cells"]) is int
+
+
 # --------------------------------------------------------------------------- leakage
 
 

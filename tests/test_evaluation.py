@@ -1,13 +1,17 @@
 """fashionnet.evaluation on slices of the real Fashion-MNIST.
 
 Most tests use scikit-learn's RidgeClassifier on flattened images (fit in a
-fraction of a second, deterministic); one test per function runs a real
-LeNet5Classifier to show the fashionnet estimators go through unchanged.
+fraction of a second, deterministic). One real LeNet5Classifier
+cross-validation (two folds of 150 images, one epoch), shared by a module
+fixture, shows the fashionnet estimators go through ``cross_validate_folds``
+and ``evaluate`` unchanged.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -17,13 +21,14 @@ from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import RidgeClassifier
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 
 from fashionnet.datasets import CLASS_NAMES
 from fashionnet.evaluation import (
     ComparisonTable,
     CrossValidationResult,
     EvaluationReport,
+    check_folds,
     compare_models,
     cross_validate_folds,
     evaluate,
@@ -49,6 +54,20 @@ def flat_test(small_test):
 @pytest.fixture(scope="module")
 def ridge(flat_train):
     return RidgeClassifier(alpha=10.0).fit(*flat_train)
+
+
+@pytest.fixture(scope="module")
+def lenet_cv(small_train, small_test):
+    """A real LeNet-5 cross-validation: 2 folds of 150 images, 1 epoch, fold models kept."""
+    from fashionnet.models import LeNet5Classifier
+
+    X, y = small_train
+    X_test, y_test = small_test
+    return cross_validate_folds(
+        LeNet5Classifier(epochs=1, validation_split=0.2, random_state=0),
+        X[:300], y[:300], cv=2, X_test=X_test[:100], y_test=y_test[:100],
+        return_estimators=True,
+    )
 
 
 def _strict_json(obj):
@@ -124,10 +143,8 @@ def test_evaluate_refuses_bad_input(flat_test, ridge):
         evaluate(object(), X, y)
 
 
-def test_evaluate_lenet_on_raw_images(small_train, small_test):
-    from fashionnet.models import LeNet5Classifier
-
-    model = LeNet5Classifier(epochs=1, random_state=0).fit(*small_train)
+def test_evaluate_lenet_on_raw_images(lenet_cv, small_test):
+    model = lenet_cv.estimators[0]
     X, y = small_test
     report = evaluate(model, X, y)  # uint8 (n, 28, 28), as loaded
     pred = model.predict(X)
@@ -141,7 +158,7 @@ def test_evaluate_lenet_on_raw_images(small_train, small_test):
 # cross_validate_folds
 # --------------------------------------------------------------------------- #
 def test_fold_scores_equal_cross_val_score(flat_train, flat_test):
-    X, y = flat_train
+    X, y = flat_train[0][:300], flat_train[1][:300]
     estimator = RidgeClassifier(alpha=10.0)
     result = cross_validate_folds(
         estimator, X, y, X_test=flat_test[0], y_test=flat_test[1], return_estimators=True
@@ -172,12 +189,13 @@ def test_fold_scores_equal_cross_val_score(flat_train, flat_test):
 
 
 def test_cv_given_as_int_splitter_or_index_pairs(flat_train):
-    X, y = flat_train
+    X, y = flat_train[0][:300], flat_train[1][:300]
     splitter = StratifiedKFold(3, shuffle=True, random_state=7)
     by_int = cross_validate_folds(RidgeClassifier(), X, y, cv=3, random_state=7)
     by_splitter = cross_validate_folds(RidgeClassifier(), X, y, cv=splitter)
     by_pairs = cross_validate_folds(RidgeClassifier(), X, y, cv=list(splitter.split(X, y)))
-    for other in (by_splitter, by_pairs):
+    by_generator = cross_validate_folds(RidgeClassifier(), X, y, cv=splitter.split(X, y))
+    for other in (by_splitter, by_pairs, by_generator):
         np.testing.assert_allclose(by_int.folds["val_accuracy"], other.folds["val_accuracy"])
     assert by_int.folds["test_accuracy"].isna().all() and not by_int.has_test
     assert by_int.histories == [None, None, None]  # RidgeClassifier keeps no history
@@ -209,21 +227,74 @@ def test_cv_refuses_bad_input(flat_train, flat_test):
         cross_validate_folds(RidgeClassifier(), X, y[:10])
     with pytest.raises(TypeError, match="cv must be"):
         cross_validate_folds(RidgeClassifier(), X, y, cv="five")
+    with pytest.raises(ValueError, match="no folds"):
+        cross_validate_folds(RidgeClassifier(), X, y, cv=[])
 
 
-def test_cv_lenet_keeps_fold_histories(small_train, small_test):
-    from fashionnet.models import LeNet5Classifier
+def test_check_folds_kinds():
+    by_default = check_folds(random_state=3)
+    assert isinstance(by_default, StratifiedKFold)
+    assert (by_default.n_splits, by_default.shuffle, by_default.random_state) == (5, True, 3)
+    assert repr(check_folds(4, random_state=None)) == repr(StratifiedKFold(4, shuffle=True))
+    splitter = KFold(3)
+    assert check_folds(splitter) is splitter  # used as given
+    pairs = [(np.arange(5), np.arange(5, 8)), ([0, 1], [2])]
+    fixed = check_folds(iter(pairs))  # an iterable is read once and kept
+    assert fixed.get_n_splits() == 2
+    for _ in range(2):  # the iterator was read once; its pairs can be split again
+        assert [list(map(list, p)) for p in fixed.split()] == [list(map(list, p)) for p in pairs]
+    with pytest.raises(ValueError, match="at least 2 folds; got 1"):
+        check_folds(1)
+    for bad in ("five", True, 2.5, [1, 2, 3], [(np.arange(3),)]):
+        with pytest.raises(TypeError, match="cv must be None, a number of folds"):
+            check_folds(bad)
 
-    X, y = small_train
-    result = cross_validate_folds(
-        LeNet5Classifier(epochs=1, validation_split=0.2, random_state=0),
-        X[:300], y[:300], cv=2, X_test=small_test[0][:100], y_test=small_test[1][:100],
-    )
+
+class _TrackedRidge(RidgeClassifier):
+    """RidgeClassifier that remembers (weakly) every instance it fits."""
+
+    fitted: weakref.WeakSet = weakref.WeakSet()
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).fitted.add(self)
+        return super().fit(X, y, sample_weight)
+
+
+def test_cv_fold_models_are_not_kept_unless_asked(flat_train):
+    X, y = flat_train[0][:300], flat_train[1][:300]
+    _TrackedRidge.fitted.clear()
+    result = cross_validate_folds(_TrackedRidge(), X, y, cv=3)
+    if _TrackedRidge.fitted:  # only reference cycles left: collect them (slow with TF loaded)
+        gc.collect()
+    assert result.estimators is None and len(_TrackedRidge.fitted) == 0
+    assert (result.folds["fit_time"] > 0).all()  # timed by cross_validate
+
+    kept = cross_validate_folds(_TrackedRidge(), X, y, cv=3, return_estimators=True)
+    assert set(map(id, _TrackedRidge.fitted)) == set(map(id, kept.estimators))
+    np.testing.assert_allclose(kept.folds["val_accuracy"], result.folds["val_accuracy"])
+
+
+class _FailsOnFold(DummyClassifier):
+    """A classifier whose fit fails, as a broken model would."""
+
+    def fit(self, X, y, sample_weight=None):
+        raise ArithmeticError("the loss diverged")
+
+
+def test_cv_fit_errors_are_raised_not_scored_as_nan(flat_train):
+    with pytest.raises(ArithmeticError, match="diverged"):
+        cross_validate_folds(_FailsOnFold(), *flat_train, cv=2)
+
+
+def test_cv_lenet_keeps_fold_histories(lenet_cv):
+    result = lenet_cv
     assert len(result.histories) == 2
-    for history in result.histories:
+    for history, model in zip(result.histories, result.estimators, strict=True):
         assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history.columns)
         assert len(history) == 1
+        pd.testing.assert_frame_equal(history, pd.DataFrame(model.history_).reset_index(drop=True))
     assert result.has_test
+    assert result.folds["n_train"].tolist() == [150, 150]
     _strict_json(result.to_dict())
 
 

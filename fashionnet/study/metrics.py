@@ -7,12 +7,10 @@ character for character.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from fashionnet.registry import get_model
-from fashionnet.report import rounded
+from fashionnet.rendering import rounded
 
 from .profiles import StudyProfile, reductions
 
@@ -52,19 +50,8 @@ def study_metrics(profile: StudyProfile, results: dict, timings: dict[str, float
     }
     keep["stage_seconds"] = dict(timings)
     keep["conclusion"] = conclusion_facts(profile, results)
-    return rounded(_round_by_unit(keep))
-
-
-def _round_by_unit(value: Any, key: str = "") -> Any:
-    """Seconds and MiB to one decimal; everything else is left to :func:`rounded`."""
-    if isinstance(value, dict):
-        unit = key.endswith("seconds")
-        return {k: _round_by_unit(v, key if unit else k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_round_by_unit(v, key) for v in value]
-    if isinstance(value, float) and (key.endswith("seconds") or key.endswith("_mb")):
-        return round(value, 1)
-    return value
+    # Seconds and MiB to one decimal, everything else to four.
+    return rounded(keep, key_decimals={"seconds": 1, "_mb": 1})
 
 
 def conclusion_facts(profile: StudyProfile, results: dict) -> dict:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from fashionnet.registry import get_model
-from fashionnet.report import Report, format_number
+from fashionnet.rendering import format_number
+from fashionnet.report import Report
 
 __all__ = ["build_report"]
 

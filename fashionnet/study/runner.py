@@ -25,6 +25,7 @@ from typing import IO
 
 from fashionnet._io import write_json, write_text
 from fashionnet.progress import ProgressStream
+from fashionnet.rendering import to_json_value
 
 from .metrics import study_metrics
 from .profiles import PROFILES, StudyProfile
@@ -243,7 +244,7 @@ def run_study(
             bar.line(f"{head} ...")
             start = time.perf_counter()
             files.written = []
-            metrics = json.loads(json.dumps(stage.run(), default=_plain))
+            metrics = to_json_value(stage.run())
             seconds = time.perf_counter() - start
             write_json(
                 out / "stages" / f"{stage.name}.json",
@@ -270,12 +271,3 @@ def run_study(
     bar.line(f"report: {out / 'report.md'} and {out / 'report.html'} ({seconds:.1f} s)")
     return StudyResult(out, prof, metrics, ran, skipped, seconds)
 
-
-def _plain(obj):
-    if hasattr(obj, "item") and getattr(obj, "ndim", 1) == 0:
-        return obj.item()
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    raise TypeError(f"cannot record {type(obj).__name__} as JSON")
