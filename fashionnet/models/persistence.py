@@ -218,11 +218,12 @@ def _read_state(path: Path) -> dict:
                 missing.append(" or ".join(_WEIGHTS_MEMBERS))
             if missing:
                 raise _damaged(path, f"member(s) {', '.join(missing)} missing")
-            documents = {
-                name: json.loads(archive.read(name))
-                for name in sorted(names)
-                if name.endswith(".json")
-            }
+            documents = {}
+            for name in sorted(n for n in names if n.endswith(".json")):
+                try:
+                    documents[name] = json.loads(archive.read(name))
+                except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+                    raise _damaged(path, f"member {name!r} is not valid JSON", exc) from exc
     except DamagedModelError:
         raise
     except _ARCHIVE_ERRORS as exc:

@@ -252,3 +252,18 @@ def test_a_killed_save_leaves_nothing_once_the_next_save_runs(lenet, saved, tmp_
             sleeper.kill()
     assert sorted(p.name for p in out.iterdir()) == sorted([live.name, target.name])
     np.testing.assert_array_equal(load_model(target).classes_, lenet.classes_)
+
+
+def test_code_in_a_saved_file_is_refused_in_safe_mode(saved, tmp_path):
+    # A Lambda layer carries Python bytecode; Keras' safe mode refuses it, and
+    # the refusal reaches the user as a DamagedModelError, with Keras' reason.
+    inputs = keras.Input((2,))
+    injected = tmp_path / "lambda.keras"
+    keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs)).save(injected)
+    with zipfile.ZipFile(saved) as archive:
+        state = archive.read("fashionnet.json")
+    with zipfile.ZipFile(injected, "a") as archive:
+        archive.writestr("fashionnet.json", state)
+    with pytest.raises(DamagedModelError, match="Lambda") as info:
+        load_model(injected)
+    assert "is damaged: Keras cannot rebuild the network" in str(info.value)
