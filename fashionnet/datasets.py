@@ -320,7 +320,9 @@ def read_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     _check_csv_cells(path, frame, values)
     label = frame.columns.get_loc(LABEL_COLUMN)
     y = values[:, label].astype(np.uint8)
-    X = np.delete(values, label, axis=1).astype(np.uint8).reshape(-1, side, side)
+    # The Kaggle layout's label comes first: a view, not a second wide copy.
+    pixels = values[:, 1:] if label == 0 else np.delete(values, label, axis=1)
+    X = pixels.astype(np.uint8).reshape(-1, side, side)
     return _check_pair(X, y, str(path))
 
 

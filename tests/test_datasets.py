@@ -165,6 +165,18 @@ def test_bad_csv(tmp_path, body, match):
     _expect(_csv(tmp_path, body), match, reader=read_csv)
 
 
+def test_csv_label_column_is_read_by_name(tmp_path):
+    # It used to be taken from the first column, whatever its name.
+    X, y = read_csv(_csv(tmp_path, "pixel1,pixel2,pixel3,pixel4,label\n9,8,7,6,3\n"))
+    np.testing.assert_array_equal(X, [[[9, 8], [7, 6]]])
+    np.testing.assert_array_equal(y, [3])
+
+
+def test_csv_row_longer_than_the_header_is_refused(tmp_path):
+    # pandas would index by the first column and shift the labels into it.
+    _expect(_csv(tmp_path, CSV_HEADER + "1,2,3,4,5,6\n"), "row 1 holds more values", read_csv)
+
+
 # ----------------------------------------------------------------- search order
 
 
