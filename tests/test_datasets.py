@@ -364,7 +364,7 @@ def test_damaged_official_file_is_refused_or_exact(tmp_path_factory, fashion_tes
     _refused_or_exact(path, original, how, read_idx, y)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=75, deadline=None)
 @given(data=st.data())
 def test_damaged_csv_is_refused_or_valid(tmp_path_factory, real_slice, data):
     X, y = real_slice
