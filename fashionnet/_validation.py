@@ -68,6 +68,7 @@ def check_images(
     name: str = "X",
     allow_channels: bool = True,
     min_samples: int = 1,
+    scaled_floats: bool = False,
 ) -> np.ndarray:
     """Validate a batch of images and return it as ``(n, H, W)`` or ``(n, H, W, C)``.
 
@@ -75,7 +76,8 @@ def check_images(
     pixels (784 for Fashion-MNIST), images ``(n, H, W)`` and images with
     channels ``(n, H, W, C)``. Integer input must lie in 0..255 and is returned
     as uint8 (no copy when it already is uint8); float input must be finite and
-    keeps its dtype.
+    keeps its dtype. Checking floats costs one min and one max over ``X``;
+    uint8 input is never scanned.
 
     Parameters
     ----------
@@ -87,6 +89,11 @@ def check_images(
         Whether a trailing channel axis is accepted.
     min_samples : int, default=1
         Smallest accepted number of images.
+    scaled_floats : bool, default=False
+        Whether float pixels must already be scaled to [0, 1], as the
+        classifiers read them. Transformers leave it False: they take grey
+        levels 0..255 as floats too (:class:`~fashionnet.preprocessing.PixelScaler`
+        is what scales them).
 
     Returns
     -------
@@ -96,8 +103,9 @@ def check_images(
     Raises
     ------
     ValueError
-        Wrong shape, NaN or infinite values, integers outside 0..255, too few
-        images, or a label column in a DataFrame.
+        Wrong shape, NaN or infinite values, integers outside 0..255, floats
+        outside [0, 1] with ``scaled_floats=True``, too few images, or a
+        label column in a DataFrame.
     TypeError
         Non-numeric data.
     """
@@ -120,11 +128,8 @@ def check_images(
             f"{name} holds {X.shape[0]} images; at least {min_samples} are needed."
         )
     if np.issubdtype(X.dtype, np.floating):
-        if X.size and not np.isfinite(X).all():
-            raise ValueError(
-                f"{name} contains NaN or infinite values; fill or drop those images first "
-                "(DataAuditor reports where they are)."
-            )
+        if X.size:
+            _check_float_pixels(X, name, scaled=scaled_floats)
         return X
     if X.dtype == np.uint8:
         return X
@@ -136,6 +141,37 @@ def check_images(
             "pixels must be grey levels. Scale floats with PixelScaler instead."
         )
     return X.astype(np.uint8)
+
+
+def _check_float_pixels(X: np.ndarray, name: str, *, scaled: bool) -> None:
+    # min and max propagate NaN and show infinities: two passes, no temporaries.
+    low, high = X.min(), X.max()
+    if np.isnan(low) or np.isnan(high):
+        raise ValueError(
+            f"{name} contains NaN values; fill or drop those images first "
+            "(DataAuditor reports where they are)."
+        )
+    if np.isinf(low) or np.isinf(high):
+        raise ValueError(
+            f"{name} contains infinite values (min {low}, max {high}); pixels must be finite. "
+            "Fill or drop those images first (DataAuditor reports where they are)."
+        )
+    if scaled and (low < 0 or high > 1):
+        if low >= 0 and high <= 255:
+            fix = (
+                "These look like grey levels 0..255: pass them as uint8 (X.astype(np.uint8)), "
+                "or scale them with fashionnet.preprocessing.PixelScaler "
+                "(make_pipeline(PixelScaler(), clf)) or X / 255."
+            )
+        else:
+            fix = (
+                "Pass uint8 grey levels 0..255, or floats scaled to [0, 1] "
+                "(fashionnet.preprocessing.PixelScaler scales grey levels)."
+            )
+        raise ValueError(
+            f"{name} holds floats from {low:g} to {high:g}, but float pixels must be scaled "
+            f"to [0, 1]. {fix}"
+        )
 
 
 def check_labels(y: Any, *, n_samples: int | None = None, name: str = "y") -> np.ndarray:

@@ -1,8 +1,9 @@
 """Audit a Fashion-MNIST frame the way the study did, in seconds instead of minutes.
 
-:class:`DataAuditor` runs the study's checks -- null cells, duplicated rows,
-constant columns, redundant (highly correlated) column pairs, cardinality
-and class balance -- on the study's 60000 x 785 DataFrame or on image arrays,
+:class:`DataAuditor` runs the study's checks -- null cells, pixels that are
+not grey levels 0..255, duplicated rows, constant columns, redundant (highly
+correlated) column pairs, cardinality and class balance -- on the study's
+60000 x 785 DataFrame or on image arrays,
 and :meth:`DataAuditor.report` returns an :class:`AuditReport` to print,
 tabulate or save as JSON.
 
@@ -343,6 +344,28 @@ def _duplicate_mask(values: np.ndarray) -> np.ndarray:
     return mask
 
 
+def _invalid_counts(values: np.ndarray) -> np.ndarray:
+    """Per column: cells below 0, above 255, and finite non-integers (NaN aside).
+
+    Returns an int64 array of shape (4, n_columns): the three counts, then the
+    cells with any of the three problems. uint8 data cannot hold any and is
+    not scanned.
+    """
+    counts = np.zeros((4, values.shape[1]), dtype=np.int64)
+    if values.dtype == np.uint8:
+        return counts
+    floats = values.dtype.kind == "f"
+    for rows in _chunks(values.shape[0]):
+        part = values[rows]
+        bad = (part < 0, part > 255)
+        if floats:
+            bad += (np.isfinite(part) & (part != np.floor(part)),)
+        for i, mask in enumerate(bad):
+            counts[i] += mask.sum(axis=0)
+        counts[3] += np.logical_or.reduce(bad).sum(axis=0)
+    return counts
+
+
 # --------------------------------------------------------------------------- the report
 
 
@@ -383,6 +406,10 @@ class AuditReport:
         Largest class count over smallest.
     redundancy_threshold, cardinality_threshold : float
     duplicates_on : {"all", "pixels"}
+    invalid_values : pandas.DataFrame or None
+        Per feature column, the cells that cannot be pixels: ``below_0``,
+        ``above_255``, ``non_integer`` and ``invalid`` (cells with any of
+        the three). None counts as no invalid cell.
     """
 
     n_rows: int
@@ -398,6 +425,7 @@ class AuditReport:
     redundancy_threshold: float
     cardinality_threshold: float
     duplicates_on: str = "all"
+    invalid_values: pd.DataFrame | None = None
     _checks: list[tuple[str, int, str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -452,12 +480,35 @@ class AuditReport:
             )
         return [
             ("null values", null_cells, null_detail),
+            ("invalid values", *self._invalid_check()),
             ("duplicated rows", int(dups.size), dup_detail),
             ("constant features", len(self.constant_features), const_detail),
             ("redundant pairs", len(pairs), pair_detail),
             ("high-cardinality columns", len(self.high_cardinality_features), card_detail),
             ("classes", n_classes, class_detail),
         ]
+
+    def _invalid_check(self) -> tuple[int, str]:
+        """Cells that are not grey levels: how many, and where."""
+        table = self.invalid_values
+        if table is None or not table["invalid"].any():
+            return 0, "none (every pixel is an integer 0..255)"
+        cells = int(table["invalid"].sum())
+        hit = table[table["invalid"] > 0]
+        kinds = ", ".join(
+            f"{int(table[col].sum())} {what}"
+            for col, what in (
+                ("below_0", "below 0"),
+                ("above_255", "above 255"),
+                ("non_integer", "non-integer"),
+            )
+            if table[col].any()
+        )
+        return cells, (
+            f"{cells} cell{_s(cells)} in {len(hit)} column{_s(len(hit))} are not grey levels "
+            f"0..255 ({kinds}); they are invalid for this data: "
+            + _listing([f"{c} ({int(v)})" for c, v in hit["invalid"].items()])
+        )
 
     def summary(self) -> str:
         """One line per check saying what was found."""
@@ -476,7 +527,8 @@ class AuditReport:
     def tables(self) -> dict[str, pd.DataFrame]:
         """One frame per check, keyed by check name.
 
-        Keys: ``null_counts``, ``duplicate_rows`` (column ``position``),
+        Keys: ``null_counts``, ``invalid_values`` (one row per feature
+        column), ``duplicate_rows`` (column ``position``),
         ``constant_features`` (column ``feature``), ``redundant_pairs``,
         ``cardinality`` and, with labels, ``class_counts``.
         """
@@ -484,6 +536,7 @@ class AuditReport:
 
         tables = {
             "null_counts": self.null_counts,
+            "invalid_values": self._invalid_table(),
             "duplicate_rows": pd.DataFrame({"position": self.duplicate_rows}),
             "constant_features": pd.DataFrame({"feature": self.constant_features}, dtype=object),
             "redundant_pairs": self.redundant_pairs,
@@ -492,6 +545,14 @@ class AuditReport:
         if self.class_counts is not None:
             tables["class_counts"] = self.class_counts.to_frame()
         return tables
+
+    def _invalid_table(self) -> pd.DataFrame:
+        import pandas as pd
+
+        if self.invalid_values is not None:
+            return self.invalid_values
+        columns = ["below_0", "above_255", "non_integer", "invalid"]
+        return pd.DataFrame(columns=columns, dtype=np.int64).rename_axis("column")
 
     def to_markdown(self) -> str:
         """The checks as a markdown table, then the tables of what was found."""
@@ -505,6 +566,10 @@ class AuditReport:
         with_nulls = self.null_counts[self.null_counts["null_count"] > 0]
         if not with_nulls.empty:
             parts += ["", "### Null values", "", _markdown_table(with_nulls.head(50), index=True)]
+        invalid = self._invalid_table()
+        invalid = invalid[invalid["invalid"] > 0]
+        if not invalid.empty:
+            parts += ["", "### Invalid values", "", _markdown_table(invalid.head(50), index=True)]
         if self.class_counts is not None:
             counts = self.class_counts.rename("count").to_frame()
             counts.index.name = "class"
@@ -514,6 +579,16 @@ class AuditReport:
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
+    def _invalid_dict(self) -> dict[str, Any]:
+        table = self._invalid_table()
+        return {
+            "n_invalid_cells": int(table["invalid"].sum()),
+            "n_columns_with_invalid_values": int((table["invalid"] > 0).sum()),
+            "invalid_values": {
+                col: int(table[col].sum()) for col in ("below_0", "above_255", "non_integer")
+            },
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """Every figure as plain JSON-serialisable Python."""
         nulls = self.null_counts["null_count"]
@@ -522,6 +597,7 @@ class AuditReport:
             "n_columns": int(self.n_columns),
             "n_null_cells": int(nulls.sum()),
             "n_columns_with_nulls": int((nulls > 0).sum()),
+            **self._invalid_dict(),
             "n_duplicate_rows": int(self.duplicate_rows.size),
             "duplicate_rows": [int(i) for i in self.duplicate_rows],
             "duplicates_on": self.duplicates_on,
@@ -583,6 +659,11 @@ class DataAuditor(BaseEstimator):
         Column names (``label``, ``pixel1`` ... for arrays).
     null_counts_ : pandas.DataFrame
         Index: column; columns ``null_count`` and ``percent``.
+    invalid_values_ : pandas.DataFrame
+        Index: feature column; the cells that cannot be grey levels, counted
+        as ``below_0``, ``above_255`` and ``non_integer`` (finite floats with
+        a fraction), and ``invalid``, the cells with any of the three. NaN
+        cells are nulls, not invalid values.
     duplicate_rows_ : numpy.ndarray of int
         Positions (0-based) of every row that repeats an earlier row.
     constant_features_ : list of str
@@ -623,6 +704,7 @@ class DataAuditor(BaseEstimator):
     >>> print(auditor.report().summary())  # doctest: +ELLIPSIS
     audit of 10000 rows x 785 columns
     null values: none
+    invalid values: none (every pixel is an integer 0..255)
     duplicated rows: none (compared label and pixels)
     constant features: none
     redundant pairs: none with |r| > 0.98
@@ -661,7 +743,9 @@ class DataAuditor(BaseEstimator):
         X : pandas.DataFrame or array-like
             The study's frame (label column inside), a pixel frame, flat
             pixel rows ``(n, 784)`` or images ``(n, 28, 28)``. NaN cells are
-            allowed (they are what the null check counts).
+            allowed (they are what the null check counts), and so are values
+            that are not grey levels (negative, above 255, fractional): they
+            are reported as invalid values.
         y : array-like of shape (n,), optional
             Labels, when they are not a column of ``X``.
 
@@ -704,6 +788,11 @@ class DataAuditor(BaseEstimator):
         self.null_counts_ = pd.DataFrame(
             {"null_count": nulls.astype(np.int64), "percent": 100.0 * nulls / n},
             index=pd.Index(columns, name="column"),
+        )
+        invalid = _invalid_counts(feature_values)
+        self.invalid_values_ = pd.DataFrame(
+            dict(zip(("below_0", "above_255", "non_integer", "invalid"), invalid, strict=True)),
+            index=pd.Index(feature_names, name="column"),
         )
         on_pixels = self.duplicates_on == "pixels" or table.label_index is None
         self.duplicate_rows_ = np.flatnonzero(
@@ -775,6 +864,7 @@ class DataAuditor(BaseEstimator):
             redundancy_threshold=float(self.redundancy_threshold),
             cardinality_threshold=float(self.cardinality_threshold),
             duplicates_on=self.duplicates_on,
+            invalid_values=self.invalid_values_,
         )
 
     def drop_duplicates(self, X: Any, y: Any = None) -> Deduplicated:

@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument(
         "--data-home",
         metavar="DIR",
-        help="directory searched first for Fashion-MNIST (IDX files or the Kaggle CSVs)",
+        help="the only directory searched for Fashion-MNIST (IDX files or the Kaggle CSVs); "
+        "default: $FASHIONNET_DATA, the Keras cache, then Debian's package",
     )
 
     audit = sub.add_parser(
@@ -260,15 +261,14 @@ def _progress_callbacks(quiet: bool, unit: str, total: int) -> list:
 
 
 def _check_out_dir(out: Path) -> None:
-    """Refuse an unusable output folder before any training."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out {out} cannot be created: {exc.strerror or exc}") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {out} is not writable")
+    """Refuse an output folder that cannot be written, before any training."""
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--out {out}: {existing} exists and is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: {existing} is not writable")
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

@@ -1,12 +1,13 @@
 """The real Fashion-MNIST: IDX files (gzipped or raw) and the Kaggle CSV layout.
 
-Where the data is looked for, in order:
+Where the data is looked for: an explicit ``data_home`` argument is the only
+place searched (a mistyped folder is an error, never a silent fall-back to
+other data). Without it, in order:
 
-1. the ``data_home`` argument;
-2. the environment variable ``FASHIONNET_DATA``;
-3. the Keras cache, ``$KERAS_HOME/datasets/fashion-mnist`` (``~/.keras/...``);
-4. ``/usr/share/datasets/fashion-mnist`` (Debian's ``dataset-fashion-mnist``);
-5. with ``download=True``, a download of the official files into the Keras
+1. the environment variable ``FASHIONNET_DATA``;
+2. the Keras cache, ``$KERAS_HOME/datasets/fashion-mnist`` (``~/.keras/...``);
+3. ``/usr/share/datasets/fashion-mnist`` (Debian's ``dataset-fashion-mnist``);
+4. with ``download=True``, a download of the official files into the Keras
    cache, written atomically and checksummed before it is kept.
 
 In each place the official IDX files (``train-images-idx3-ubyte.gz`` and
@@ -294,17 +295,14 @@ def read_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     Raises
     ------
     ValueError
-        Empty file, no ``label`` column, a pixel count that is not a square,
-        an empty cell, a non-integer, negative or >255 pixel, or a label
-        outside 0..9. The message names the file, and the row and column.
+        Empty file, bytes that are not text, a row with more or fewer values
+        than the header, no ``label`` column, a pixel count that is not a
+        square, an empty cell, a non-integer, negative or >255 pixel, or a
+        label outside 0..9. The message names the file, and the row and
+        column where it can.
     """
-    import pandas as pd
-
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, low_memory=False)
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: the file is empty; expected a header label,pixel1,...") from None
+    frame = _parse_csv(path)
     if LABEL_COLUMN not in frame.columns:
         raise ValueError(
             f"{path}: no {LABEL_COLUMN!r} column (header starts {list(frame.columns[:3])}); "
@@ -321,9 +319,42 @@ def read_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         )
     values = frame.to_numpy()
     _check_csv_cells(path, frame, values)
-    y = values[:, 0].astype(np.uint8)
-    X = values[:, 1:].astype(np.uint8).reshape(-1, side, side)
+    label = frame.columns.get_loc(LABEL_COLUMN)
+    y = values[:, label].astype(np.uint8)
+    # The Kaggle layout's label comes first: a view, not a second wide copy.
+    pixels = values[:, 1:] if label == 0 else np.delete(values, label, axis=1)
+    X = pixels.astype(np.uint8).reshape(-1, side, side)
     return _check_pair(X, y, str(path))
+
+
+def _parse_csv(path: Path) -> pd.DataFrame:
+    """``pandas.read_csv``, with every parsing failure as a ValueError naming the file."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path, low_memory=False, encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: the file is empty; expected a header label,pixel1,...") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: byte {exc.object[exc.start : exc.start + 1].hex()} is not text; the file "
+            "is damaged or not a CSV. Re-download or re-export it."
+        ) from None
+    except pd.errors.ParserError as exc:
+        reason = str(exc).split("C error: ")[-1].strip().rstrip(".")
+        raise ValueError(
+            f"{path}: not a well-formed CSV ({reason}); every row must hold one value per "
+            "header column. The file is damaged or was cut short."
+        ) from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas makes the first column an index when the first row holds one
+        # value more than the header: the labels would shift into the pixels.
+        raise ValueError(
+            f"{path}: row 1 holds more values than the header has columns "
+            f"({len(frame.columns)}); a separator is missing from the header or a row has "
+            "an extra value. The file is damaged."
+        )
+    return frame
 
 
 def _check_csv_cells(path: Path, frame: pd.DataFrame, values: np.ndarray) -> None:
@@ -385,15 +416,22 @@ def _keras_cache_dir() -> Path:
 def data_locations(data_home: str | os.PathLike | None = None) -> list[Path]:
     """The directories searched for the data, in order.
 
+    Parameters
+    ----------
+    data_home : str or path-like, optional
+        When given, it is the only directory searched.
+
     Examples
     --------
     >>> from fashionnet.datasets import data_locations
     >>> data_locations()[-1]
     PosixPath('/usr/share/datasets/fashion-mnist')
+    >>> data_locations("~/fmnist") == [Path("~/fmnist").expanduser()]
+    True
     """
-    places = []
     if data_home is not None:
-        places.append(Path(data_home).expanduser())
+        return [Path(data_home).expanduser()]
+    places = []
     if os.environ.get(_ENV_VAR):
         places.append(Path(os.environ[_ENV_VAR]).expanduser())
     places += [_keras_cache_dir(), DEBIAN_DATA_DIR]
@@ -422,6 +460,8 @@ def _find(kind: str, data_home: Any) -> tuple[str, tuple[Path, ...]] | list[Path
         csv = folder / _CSV_NAME[kind]
         if csv.is_file():
             return "csv", (csv,)
+    if data_home is not None:
+        raise FileNotFoundError(_not_in_data_home_message(kind, tried[0]))
     return tried
 
 
@@ -460,14 +500,17 @@ def load_fashion_mnist(
     kind : {"train", "test"}, default="train"
         The split: 60000 training or 10000 test images.
     data_home : str or path-like, optional
-        A directory searched first, holding the four IDX files (gzipped or
-        raw) or the Kaggle CSV files.
+        The directory holding the data: the two IDX files of the split
+        (gzipped or raw) or its Kaggle CSV file. When given, it is the only
+        place searched and nothing is downloaded; when None, the places
+        listed in :func:`data_locations` are searched in order.
     as_frame : bool, default=False
         Return one DataFrame in the study's layout (``label``, ``pixel1`` ...
         ``pixel784``, uint8) instead of ``(X, y)``.
     download : bool, default=True
-        When the data is nowhere on disk, download the official files into
-        the Keras cache. With ``False``, a missing dataset raises.
+        When ``data_home`` is None and the data is nowhere on disk, download
+        the official files into the Keras cache. With ``False``, a missing
+        dataset raises.
 
     Returns
     -------
@@ -479,8 +522,10 @@ def load_fashion_mnist(
     Raises
     ------
     FileNotFoundError
-        The data is not in any searched place (and not downloaded); the
-        message lists every place tried and how to get the data.
+        ``data_home`` does not hold the split (the message names the folder
+        and the missing files), or, without ``data_home``, the data is in no
+        searched place and was not downloaded (the message lists every place
+        tried and how to get the data).
     ValueError
         Unknown ``kind``, or a corrupt file (the message names it).
 
@@ -514,6 +559,28 @@ def load_fashion_mnist(
         fmt, files = found
     X, y = read_idx_pair(*files) if fmt == "idx" else read_csv(files[0])
     return to_frame(X, y) if as_frame else (X, y)
+
+
+def _not_in_data_home_message(kind: str, folder: Path) -> str:
+    prefix = _PREFIX[kind]
+    wanted = [f"{prefix}-{part}-ubyte" for part in ("images-idx3", "labels-idx1")]
+    if folder.is_dir():
+        problem = "lacks"
+        missing = [
+            f"{stem}[.gz]"
+            for stem in wanted
+            if not any((folder / f"{stem}{ext}").is_file() for ext in (".gz", ""))
+        ]
+    else:
+        state = "is not a directory" if folder.exists() else "does not exist"
+        problem = f"{state}, so it lacks"
+        missing = [f"{stem}[.gz]" for stem in wanted]
+    return (
+        f"data_home {str(folder)!r} {problem} the Fashion-MNIST {kind} split: missing "
+        f"{' and '.join(missing)} (or else {_CSV_NAME[kind]}). A data_home you pass is the "
+        "only place searched: fix the path or copy the files there, or pass no data_home "
+        f"to search {_ENV_VAR}, the Keras cache and {DEBIAN_DATA_DIR}."
+    )
 
 
 def _not_found_message(kind: str, tried: list[Path]) -> str:

@@ -95,26 +95,29 @@ def test_report_summary_frame_markdown_and_dict(planted):
     lines = report.summary().splitlines()
     assert lines[0] == "audit of 12 rows x 9 columns"
     assert lines[1] == "null values: 2 cells in 1 column: pixel2 (2)"
-    assert lines[2].startswith("duplicated rows: 2 rows (16.67 %)") and "positions 5, 9" in lines[2]
-    assert lines[3] == "constant features: pixel3"
-    assert lines[4].startswith("redundant pairs: pixel4 ~ pixel5 (r = 1.000)")
-    assert lines[6] == "classes: 3 classes, 2 to 6 rows each, imbalance ratio 3.00 (imbalanced)"
+    assert lines[2] == "invalid values: none (every pixel is an integer 0..255)"
+    assert lines[3].startswith("duplicated rows: 2 rows (16.67 %)") and "positions 5, 9" in lines[3]
+    assert lines[4] == "constant features: pixel3"
+    assert lines[5].startswith("redundant pairs: pixel4 ~ pixel5 (r = 1.000)")
+    assert lines[7] == "classes: 3 classes, 2 to 6 rows each, imbalance ratio 3.00 (imbalanced)"
     frame = report.to_frame()
     assert list(frame["check"]) == [
         "null values",
+        "invalid values",
         "duplicated rows",
         "constant features",
         "redundant pairs",
         "high-cardinality columns",
         "classes",
     ]
-    assert list(frame["found"]) == [2, 2, 1, 3, 0, 3]
+    assert list(frame["found"]) == [2, 0, 2, 1, 3, 0, 3]
     tables = report.tables()
     assert tables["duplicate_rows"]["position"].tolist() == [5, 9]
     assert tables["constant_features"]["feature"].tolist() == ["pixel3"]
     assert tables["class_counts"]["count"].tolist() == [6, 4, 2]
     assert set(tables) == {
         "null_counts",
+        "invalid_values",
         "duplicate_rows",
         "constant_features",
         "redundant_pairs",
@@ -128,10 +131,54 @@ def test_report_summary_frame_markdown_and_dict(planted):
     data = report.to_dict()
     assert json.loads(json.dumps(data)) == data
     assert data["n_null_cells"] == 2 and data["n_duplicate_rows"] == 2
+    assert data["n_invalid_cells"] == 0 and "### Invalid values" not in markdown
     assert data["duplicate_rows"] == [5, 9]
     assert data["n_constant_features"] == 1 and data["n_redundant_pairs"] == 3
     assert data["class_counts"] == {"0": 6, "1": 4, "2": 2}
     assert data["imbalance_ratio"] == 3.0 and data["n_rows"] == 12 and data["n_columns"] == 9
+
+
+# The mean and correlation of a column holding inf are undefined: numpy warns.
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_values_that_are_not_grey_levels_are_reported(planted):
+    # Planted: pixel1 has -3 (row 0) and 300 (row 1), pixel7 has 0.5 (row 2) and
+    # -0.25 (row 4: below 0 and fractional, one invalid cell), pixel8 has inf
+    # (row 6). NaN in pixel2 stays a null, not an invalid value.
+    frame = planted.copy()
+    frame.loc[[0, 1], "pixel1"] = [-3.0, 300.0]
+    frame.loc[[2, 4], "pixel7"] = [0.5, -0.25]
+    frame.loc[6, "pixel8"] = np.inf
+    auditor = DataAuditor().fit(frame)
+    table = auditor.invalid_values_
+    assert list(table.columns) == ["below_0", "above_255", "non_integer", "invalid"]
+    assert table.index.tolist() == [f"pixel{i}" for i in range(1, 9)]  # no label row
+    assert table.loc["pixel1"].tolist() == [1, 1, 0, 2]
+    assert table.loc["pixel7"].tolist() == [1, 0, 2, 2]
+    assert table.loc["pixel8"].tolist() == [0, 1, 0, 1]
+    assert table.drop(["pixel1", "pixel7", "pixel8"]).eq(0).all().all()
+    report = auditor.report()
+    line = report.summary().splitlines()[2]
+    assert line == (
+        "invalid values: 5 cells in 3 columns are not grey levels 0..255 (2 below 0, "
+        "2 above 255, 2 non-integer); they are invalid for this data: "
+        "pixel1 (2), pixel7 (2), pixel8 (1)"
+    )
+    assert report.to_frame().set_index("check").loc["invalid values", "found"] == 5
+    assert report.tables()["invalid_values"].loc["pixel7", "non_integer"] == 2
+    markdown = report.to_markdown()
+    assert "| invalid values | 5 |" in markdown
+    assert "### Invalid values" in markdown and "| pixel7 | 1 | 0 | 2 | 2 |" in markdown
+    data = report.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["n_invalid_cells"] == 5 and data["n_columns_with_invalid_values"] == 3
+    assert data["invalid_values"] == {"below_0": 2, "above_255": 2, "non_integer": 2}
+    # Integers outside 0..255 (int16 images) are found too, uint8 never scanned.
+    images = np.zeros((3, 4, 4), np.int16)
+    images[0, 0, 0], images[1, 3, 3] = -1, 256
+    counts = DataAuditor().fit(images).invalid_values_
+    assert counts.loc["pixel1"].tolist() == [1, 0, 0, 1]
+    assert counts.loc["pixel16"].tolist() == [0, 1, 0, 1]
+    assert DataAuditor().fit(images.astype(np.uint8)).invalid_values_["invalid"].sum() == 0
 
 
 def test_drop_duplicates_returns_clean_copies(planted):
@@ -372,7 +419,7 @@ def test_the_real_training_data_audits_clean(fashion_train):
     report = DataAuditor().fit(frame).report()
     data = report.to_dict()
     assert data["n_rows"] == 60000 and data["n_columns"] == 785
-    assert data["n_null_cells"] == 0
+    assert data["n_null_cells"] == 0 and data["n_invalid_cells"] == 0
     assert data["n_constant_features"] == 0
     assert data["n_duplicate_rows"] == 0  # Debian's official files (see study README)
     assert data["class_counts"] == {str(c): 6000 for c in range(10)}

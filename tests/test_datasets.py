@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -163,6 +165,18 @@ def test_bad_csv(tmp_path, body, match):
     _expect(_csv(tmp_path, body), match, reader=read_csv)
 
 
+def test_csv_label_column_is_read_by_name(tmp_path):
+    # It used to be taken from the first column, whatever its name.
+    X, y = read_csv(_csv(tmp_path, "pixel1,pixel2,pixel3,pixel4,label\n9,8,7,6,3\n"))
+    np.testing.assert_array_equal(X, [[[9, 8], [7, 6]]])
+    np.testing.assert_array_equal(y, [3])
+
+
+def test_csv_row_longer_than_the_header_is_refused(tmp_path):
+    # pandas would index by the first column and shift the labels into it.
+    _expect(_csv(tmp_path, CSV_HEADER + "1,2,3,4,5,6\n"), "row 1 holds more values", read_csv)
+
+
 # ----------------------------------------------------------------- search order
 
 
@@ -179,11 +193,52 @@ def test_not_found_lists_every_place(no_default_places, monkeypatch):
     tmp = no_default_places
     monkeypatch.setenv("FASHIONNET_DATA", str(tmp / "env"))
     with pytest.raises(FileNotFoundError) as info:
-        load_fashion_mnist("test", data_home=tmp / "home", download=False)
+        load_fashion_mnist("test", download=False)
     message = str(info.value)
-    for place in ("home", "env", "keras/datasets/fashion-mnist", "debian"):
+    for place in ("env", "keras/datasets/fashion-mnist", "debian"):
         assert str(tmp / place) in message
     assert "apt-get install dataset-fashion-mnist" in message
+
+
+def test_data_home_is_the_only_place_searched(tmp_path, fashion_test):
+    # The default places hold the real data (Debian's package): a mistyped or
+    # half-filled data_home must still fail, naming the folder and what it lacks.
+    X, y = fashion_test
+    typo = tmp_path / "typo"
+    with pytest.raises(FileNotFoundError) as info:
+        load_fashion_mnist("test", data_home=typo)  # download=True: nothing is fetched
+    message = str(info.value)
+    assert repr(str(typo)) in message and "does not exist" in message
+    assert "t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]" in message
+    assert not typo.exists()
+    half = tmp_path / "half"
+    write_idx(half / "t10k-images-idx3-ubyte.gz", X)
+    with pytest.raises(FileNotFoundError) as info:
+        load_fashion_mnist("test", data_home=half)
+    message = str(info.value)
+    assert repr(str(half)) in message and "fashion-mnist_test.csv" in message
+    assert "missing t10k-labels-idx1-ubyte[.gz] (" in message  # only the absent one
+    write_idx(half / "t10k-labels-idx1-ubyte", y)  # raw next to gzipped is fine
+    X2, y2 = load_fashion_mnist("test", data_home=str(half))
+    np.testing.assert_array_equal(X2, X)
+    np.testing.assert_array_equal(y2, y)
+    assert datasets.data_locations(half) == [half]
+
+
+def test_command_with_a_mistyped_data_home_fails(tmp_path):
+    # The real command in a real process: one line naming the folder, exit 2,
+    # where it used to audit Debian's 60000 rows and exit 0.
+    typo = tmp_path / "typo"
+    proc = subprocess.run(
+        [sys.executable, "-m", "fashionnet", "audit", "--data-home", str(typo)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    assert str(typo) in proc.stderr and "train-labels-idx1-ubyte" in proc.stderr
 
 
 def test_data_home_comes_first_and_csv_is_read(no_default_places, monkeypatch, fashion_test):
@@ -281,3 +336,92 @@ def test_stratified_subset_refuses_bad_sizes(small_test):
     with pytest.raises(ValueError, match="200 images but y has 199 labels"):
         stratified_subset(X, y[:-1], 50)
     assert len(stratified_subset(X, y, 190)[1]) == 190 and len(stratified_subset(X, y, 10)[1]) == 10
+
+
+# ----------------------------------------------------------------- damaged files (properties)
+# One byte changed or the tail cut off: a reader either refuses the file with a
+# ValueError naming it, or returns exactly what was written. Gzip's CRC (and the
+# official files' SHA-256) make silent changes impossible; the CSV has no
+# checksum, so there the promise is valid data in the right shapes.
+
+
+@pytest.fixture(scope="module")
+def real_slice(fashion_test):
+    X, y = fashion_test
+    return X[:12], y[:12]
+
+
+@st.composite
+def damage(draw, size):
+    """("flip", offset, byte) or ("cut", length), biased to the ends of the file."""
+    ends = st.integers(0, 24) | st.integers(max(0, size - 24), size - 1)
+    offset = draw(ends | st.integers(0, size - 1))
+    if draw(st.booleans()):
+        return ("cut", offset)
+    return ("flip", offset, draw(st.integers(1, 255)))
+
+
+def _damaged(data: bytes, how) -> bytes:
+    if how[0] == "cut":
+        return data[: how[1]]
+    blob = bytearray(data)
+    blob[how[1]] ^= how[2]
+    return bytes(blob)
+
+
+def _refused_or_exact(path, data, how, read, expected):
+    path.write_bytes(_damaged(data, how))
+    try:
+        got = read(path)
+    except ValueError as exc:
+        assert str(path) in str(exc), f"the message must name the file: {exc}"
+        assert not type(exc).__module__.startswith(("pandas", "zlib", "gzip")), repr(exc)
+        return None
+    np.testing.assert_array_equal(got, expected)
+    return got
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_damaged_gzip_idx_is_refused_or_exact(tmp_path_factory, real_slice, data):
+    X, _ = real_slice
+    folder = tmp_path_factory.mktemp("gz")
+    original = write_idx(folder / "images-idx3-ubyte.gz", X).read_bytes()
+    how = data.draw(damage(len(original)))
+    _refused_or_exact(folder / "damaged-idx3-ubyte.gz", original, how, read_idx, X)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), gz=st.booleans())
+def test_damaged_official_file_is_refused_or_exact(tmp_path_factory, fashion_test, data, gz):
+    # The real test labels under their official name: the SHA-256 is checked.
+    _, y = fashion_test
+    folder = tmp_path_factory.mktemp("official")
+    path = write_idx(folder / f"t10k-labels-idx1-ubyte{'.gz' if gz else ''}", y)
+    original = path.read_bytes()
+    np.testing.assert_array_equal(read_idx(path), y)  # read once, as a program would
+    how = data.draw(damage(len(original)))
+    _refused_or_exact(path, original, how, read_idx, y)
+
+
+@settings(max_examples=75, deadline=None)
+@given(data=st.data())
+def test_damaged_csv_is_refused_or_valid(tmp_path_factory, real_slice, data):
+    X, y = real_slice
+    X, y = X[:4], y[:4]
+    path = write_csv(tmp_path_factory.mktemp("csv") / "data.csv", X, y)
+    original = path.read_bytes()
+    how = data.draw(damage(len(original)))
+    path.write_bytes(_damaged(original, how))
+    try:
+        X2, y2 = read_csv(path)
+    except ValueError as exc:
+        assert str(path) in str(exc), f"the message must name the file: {exc!r}"
+        assert not type(exc).__module__.startswith("pandas"), repr(exc)
+        assert not isinstance(exc, UnicodeError), repr(exc)
+        return
+    assert X2.dtype == np.uint8 and y2.dtype == np.uint8
+    assert X2.shape[1:] == (28, 28) and X2.shape[0] == y2.shape[0]
+    assert 0 < len(y2) <= len(y) and int(y2.max()) <= 9
+    if how[0] == "flip":
+        assert len(y2) == len(y), "a changed byte must not add or drop rows silently"

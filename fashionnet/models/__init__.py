@@ -13,7 +13,7 @@ This subpackage imports Keras (and so TensorFlow) when it is imported;
 
 from ._base import FashionNetClassifier
 from .lenet import LeNet5Classifier
-from .persistence import load_model
+from .persistence import DamagedModelError, load_model
 from .transfer import BACKBONES, Backbone, TransferClassifier, get_backbone
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "LeNet5Classifier",
     "TransferClassifier",
     "load_model",
+    "DamagedModelError",
     "Backbone",
     "BACKBONES",
     "get_backbone",

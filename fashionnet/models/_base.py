@@ -524,9 +524,12 @@ class FashionNetClassifier(KerasClassifier):
         X = _as_numeric_array(X)
         flat = X.ndim == 2
         layout = tuple(int(d) for d in X.shape[1:])
-        if flat and X.shape[1] > 0 and math.isqrt(X.shape[1]) ** 2 != X.shape[1]:
+        strip = flat and X.shape[1] > 0 and math.isqrt(X.shape[1]) ** 2 != X.shape[1]
+        if strip:
             X = X.reshape(X.shape[0], 1, X.shape[1])
-        X = check_images(X)
+        # Images are pixels: floats must be scaled to [0, 1]. A strip is a generic
+        # feature vector, whose floats the network takes as they are.
+        X = check_images(X, scaled_floats=not strip)
         image_shape = tuple(int(d) for d in X.shape[1:]) + ((1,) if X.ndim == 3 else ())
         n_features = math.prod(image_shape)
         kind = "uint8" if X.dtype == np.uint8 else "float32"

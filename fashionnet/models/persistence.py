@@ -7,30 +7,67 @@ parameters and fitted state (``classes_``, input layout, ``history_``).
 :func:`keras.saving.load_model` still opens the file as a plain Keras model;
 :func:`load_model` gives back the scikit-learn estimator. Loading runs Keras
 in safe mode and only ever builds fashionnet's own estimator classes, so a
-saved file cannot execute code.
+saved file cannot execute code. A file that cannot be loaded -- truncated,
+altered, missing a member, holding broken JSON, or not written by
+fashionnet -- raises :class:`DamagedModelError`, whatever the damage.
+
+Saving stages the Keras file in a folder beside the destination, named
+``.fashionnet-save-<pid>-<random>``; folders left there by a save that was
+killed are removed by the next save into the same folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import shutil
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._io import atomic_write
+from .._io import atomic_write, private_name, remove_stale
 from ..registry import estimator_classes
 
-__all__ = ["save_model", "load_model"]
+__all__ = ["save_model", "load_model", "DamagedModelError"]
 
 #: Member of the .keras zip that holds the estimator's state.
 STATE_MEMBER = "fashionnet.json"
 FORMAT = "fashionnet.models/1"
+#: Members every .keras file written by fashionnet holds (weights: h5 or npz).
+_KERAS_MEMBERS = ("metadata.json", "config.json")
+_WEIGHTS_MEMBERS = ("model.weights.h5", "model.weights.npz")
+_STAGING_PREFIX = ".fashionnet-save-"
+
+
+class DamagedModelError(ValueError):
+    """A ``.keras`` file that :func:`load_model` cannot turn back into a classifier.
+
+    Raised for every kind of damage -- a truncated file, changed bytes (the
+    zip's CRC-32 of each member catches them), a missing member, JSON that
+    does not parse, a state that does not fit the estimator -- and for a
+    file fashionnet did not write (a plain Keras model, another format).
+    The message names the file and what is wrong with it; the fix is to
+    save the classifier again or restore the file from a copy. A subclass
+    of :class:`ValueError`.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from fashionnet.models.persistence import DamagedModelError, load_model
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "cut.keras"
+    ...     _ = path.write_bytes(b"PK cut short")
+    ...     try:
+    ...         load_model(path)
+    ...     except DamagedModelError as exc:
+    ...         print("damaged" in str(exc))
+    True
+    """
 
 
 def save_model(estimator: Any, path: str | os.PathLike) -> Path:
@@ -66,14 +103,18 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
         )
     state = _state(estimator)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".fashionnet-save-") as tmp:
-        staged = Path(tmp) / "model.keras"
+    remove_stale(path.parent, _STAGING_PREFIX)
+    staging = path.parent / private_name(_STAGING_PREFIX)
+    staging.mkdir(mode=0o700)
+    try:
+        staged = staging / "model.keras"
         estimator.model_.save(staged)
         with zipfile.ZipFile(staged, "a") as archive:
             archive.writestr(STATE_MEMBER, json.dumps(state, indent=2))
         with atomic_write(path, "wb") as fh, open(staged, "rb") as src:
-            while chunk := src.read(1 << 20):
-                fh.write(chunk)
+            shutil.copyfileobj(src, fh, 1 << 20)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return path
 
 
@@ -96,8 +137,10 @@ def load_model(path: str | os.PathLike) -> Any:
     ------
     FileNotFoundError
         When ``path`` does not exist.
-    ValueError
-        When the file is not a classifier saved by fashionnet.
+    DamagedModelError
+        When the file is damaged (truncated, altered, a member missing or
+        unreadable) or is not a classifier saved by fashionnet. A
+        :class:`ValueError`.
 
     Examples
     --------
@@ -119,20 +162,81 @@ def load_model(path: str | os.PathLike) -> Any:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no saved model at {str(path)!r}.")
+    state = _read_state(path)
+    try:
+        estimator = _restore_estimator(state)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        what = f"its {STATE_MEMBER} does not describe a fitted classifier"
+        raise _damaged(path, what, exc) from exc
+    try:
+        # Safe mode: a config asking for Python code (a Lambda layer) is refused.
+        estimator.model_ = keras.saving.load_model(path, safe_mode=True)
+    except (*_ARCHIVE_ERRORS, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise _damaged(path, "Keras cannot rebuild the network from it", exc) from exc
+    return estimator
+
+
+# What reading a damaged archive raises: zipfile.BadZipFile (bad CRC-32, no
+# central directory), zlib.error and EOFError (cut deflate data), OSError
+# (h5py), ValueError (JSON, UnicodeDecodeError, Keras' own checks).
+_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
+
+
+def _damaged(path: Path, what: str, exc: BaseException | None = None) -> DamagedModelError:
+    reason = f" ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})" if exc else ""
+    return DamagedModelError(
+        f"{str(path)!r} is damaged: {what}{reason}. Save the classifier again, or restore "
+        "the file from a copy."
+    )
+
+
+def _read_state(path: Path) -> dict:
+    """The estimator's state, once the archive is checked: every member's
+    CRC-32, the members fashionnet writes, and their JSON."""
     try:
         with zipfile.ZipFile(path) as archive:
-            state = json.loads(archive.read(STATE_MEMBER))
-    except (zipfile.BadZipFile, KeyError) as exc:
-        raise ValueError(
-            f"{str(path)!r} is not a classifier saved by fashionnet (no {STATE_MEMBER}); "
-            "a plain Keras model loads with keras.saving.load_model."
-        ) from exc
-    classes = estimator_classes()
-    if state.get("format") != FORMAT or state.get("estimator") not in classes:
-        raise ValueError(
-            f"{str(path)!r} holds an unsupported state (format {state.get('format')!r}, "
-            f"estimator {state.get('estimator')!r})."
+            names = set(archive.namelist())
+            bad = archive.testzip()
+            if bad is not None:
+                raise _damaged(path, f"member {bad!r} fails its CRC-32 check")
+            if STATE_MEMBER not in names:
+                if "config.json" in names:
+                    raise DamagedModelError(
+                        f"{str(path)!r} is not a classifier saved by fashionnet (no "
+                        f"{STATE_MEMBER}): a plain Keras model, which loads with "
+                        "keras.saving.load_model, or a fashionnet file that is damaged."
+                    )
+                raise _damaged(path, f"{STATE_MEMBER} is missing")
+            missing = [m for m in _KERAS_MEMBERS if m not in names]
+            if not names.intersection(_WEIGHTS_MEMBERS):
+                missing.append(" or ".join(_WEIGHTS_MEMBERS))
+            if missing:
+                raise _damaged(path, f"member(s) {', '.join(missing)} missing")
+            documents = {}
+            for name in sorted(n for n in names if n.endswith(".json")):
+                try:
+                    documents[name] = json.loads(archive.read(name))
+                except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+                    raise _damaged(path, f"member {name!r} is not valid JSON", exc) from exc
+    except DamagedModelError:
+        raise
+    except _ARCHIVE_ERRORS as exc:
+        raise _damaged(path, "it is not a readable .keras (zip) archive", exc) from exc
+    state = documents[STATE_MEMBER]
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise DamagedModelError(
+            f"{str(path)!r} holds an unsupported state (format "
+            f"{state.get('format') if isinstance(state, dict) else None!r}); it was not "
+            f"written by this version of fashionnet ({FORMAT}), or it is damaged."
         )
+    return state
+
+
+def _restore_estimator(state: dict) -> Any:
+    """The estimator, with its fitted attributes but no network yet."""
+    classes = estimator_classes()
+    if state.get("estimator") not in classes:
+        raise ValueError(f"unknown estimator {state.get('estimator')!r}")
     cls = classes[state["estimator"]]
     allowed = set(cls._get_param_names())
     estimator = cls(**{k: v for k, v in state["params"].items() if k in allowed})
@@ -153,7 +257,6 @@ def load_model(path: str | os.PathLike) -> Any:
     estimator.history_ = history
     if hasattr(cls, "_restore_fitted"):
         estimator._restore_fitted()
-    estimator.model_ = keras.saving.load_model(path, safe_mode=True)
     return estimator
 
 

@@ -104,6 +104,7 @@ def _section_data(doc: Report, m: dict) -> None:
     )
     checks = [
         ["null cells", a.get("n_null_cells")],
+        ["invalid values (below 0, above 255 or not integers)", a.get("n_invalid_cells")],
         ["duplicated rows", a.get("n_duplicate_rows")],
         ["constant features", a.get("n_constant_features")],
         [

@@ -85,6 +85,7 @@ def audit(*, data: StudyData, files: StudyFiles, audit_size: int | None) -> dict
         "n_rows",
         "n_columns",
         "n_null_cells",
+        "n_invalid_cells",
         "n_duplicate_rows",
         "n_constant_features",
         "n_redundant_pairs",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 import pandas as pd
@@ -105,6 +107,32 @@ def test_float_input_is_used_as_scaled(slice300):
     np.testing.assert_allclose(a.predict_proba(X[:20]), b.predict_proba(Xf[:20]), atol=1e-4)
     with pytest.raises(ValueError, match="fitted on uint8 pixels"):
         a.predict(Xf[:5])
+
+
+def test_grey_levels_as_floats_are_refused_at_fit_and_predict(slice300, fashion_test):
+    # The study's frame cast to float holds grey levels 0..255: read as 0..1 it
+    # trained a different model without a word. Now fit and predict refuse it
+    # before any training, and the message gives both fixes.
+    from fashionnet.datasets import to_frame
+    from fashionnet.preprocessing import PixelScaler
+
+    X, y = slice300
+    frame = to_frame(X, y).drop(columns="label").astype(float)
+    for fix in ("X.astype(np.uint8)", "PixelScaler", "X / 255"):
+        with pytest.raises(ValueError, match=re.escape(fix)):
+            LeNet5Classifier(**FAST).fit(frame, y)
+    scaled = PixelScaler().fit_transform(frame)
+    est = LeNet5Classifier(**FAST).initialize(scaled[:20], y[:20])
+    fed = est._check_X(scaled, reset=False)
+    assert np.shares_memory(fed, scaled), "the range check makes no copy"
+    test_images = fashion_test[0][:10].astype(np.float32)
+    with pytest.raises(ValueError, match="look like grey levels 0..255"):
+        est.predict(test_images)
+    assert est.predict(test_images / 255).shape == (10,)
+    standardized = test_images / 255
+    standardized[0, 0, 0] = -0.1
+    with pytest.raises(ValueError, match=r"from -0.1 to .* uint8 grey levels 0..255, or floats"):
+        est.predict(standardized)
 
 
 def test_dataframe_input_and_feature_names(fashion_test):
@@ -233,7 +261,10 @@ def test_bad_parameters_fail_clearly_at_fit(params, match, slice300):
     ("X", "match"),
     [
         (np.full((4, 784), np.nan), "NaN"),
+        (np.full((4, 784), np.inf), "infinite"),
         (np.full((4, 784), 300), "outside 0..255"),
+        (np.full((4, 784), 255.0), r"floats from 255 to 255, .* scaled to \[0, 1\]"),
+        (np.full((4, 28, 28), -0.5), r"floats from -0.5 to -0.5, .* scaled to \[0, 1\]"),
         (np.zeros((4, 28, 28, 1, 1)), "expected images"),
         (np.zeros(784), "Reshape your data"),
     ],

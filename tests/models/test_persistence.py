@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
 import zipfile
 
 import keras
@@ -11,6 +17,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from fashionnet.models import LeNet5Classifier, TransferClassifier, load_model
+from fashionnet.models.persistence import DamagedModelError
 
 FAST = dict(activation="relu", pooling="max", epochs=2, random_state=0)
 
@@ -103,3 +110,160 @@ def test_standardized_lenet_keeps_its_moments(small_train, small_test, tmp_path)
     loaded = load_model(est.save(tmp_path / "std.keras"))
     assert loaded.pixel_mean_ == est.pixel_mean_ and loaded.pixel_std_ == est.pixel_std_
     np.testing.assert_array_equal(loaded.predict(small_test[0]), est.predict(small_test[0]))
+
+
+# --------------------------------------------------------------------------- faults
+# Real files, really damaged; a real process, really killed.
+
+
+@pytest.fixture(scope="module")
+def saved(lenet, tmp_path_factory):
+    return lenet.save(tmp_path_factory.mktemp("saved") / "lenet.keras")
+
+
+def _damages(path):
+    """(name, bytes) for truncations, flipped bytes, missing members and broken JSON."""
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+        members = {info.filename: archive.read(info) for info in infos}
+    end = len(data)
+    cuts = [0, 3, 30, end // 2, end - 100, end - 22, end - 1]
+    for info in infos:  # inside each member's local header, at its data, in the middle
+        cuts.append(info.header_offset + 20)
+    yield from ((f"cut at {n}", data[:n]) for n in sorted(set(cuts)))
+    flips = {0, 2, 8, 10, 14, 18, 26, end - 22, end - 6, end - 1}
+    for info in infos:
+        start = info.header_offset + 30 + len(info.filename)  # first byte of its data
+        flips |= {info.header_offset, info.header_offset + 14, start, start + info.file_size // 2}
+    flips |= set(range(0, end, end // 16))
+    for offset in sorted(o for o in flips if 0 <= o < end):
+        blob = bytearray(data)
+        blob[offset] ^= 0x5A
+        yield f"byte {offset} changed", bytes(blob)
+    for name in members:
+        yield f"{name} missing", _zip({k: v for k, v in members.items() if k != name})
+        if name.endswith(".json"):
+            yield f"{name} cut", _zip({**members, name: members[name][:-7]})
+    yield "state of another shape", _zip({**members, "fashionnet.json": b'{"format": 1}'})
+    state = json.loads(members["fashionnet.json"])
+    del state["fitted"]["classes"]
+    yield "state without classes", _zip({**members, "fashionnet.json": json.dumps(state).encode()})
+
+
+def _zip(members):
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_every_damaged_file_raises_one_documented_error(lenet, saved, small_test, tmp_path):
+    # Before: zipfile.BadZipFile, KeyError, json.JSONDecodeError or "not a
+    # classifier saved by fashionnet", depending on where the damage was.
+    X = small_test[0][:20]
+    expected = lenet.predict_proba(X)
+    outcomes = {}
+    for name, blob in _damages(saved):
+        path = tmp_path / "damaged.keras"
+        path.write_bytes(blob)
+        try:
+            model = load_model(path)
+        except DamagedModelError as exc:
+            assert isinstance(exc, ValueError)
+            message = str(exc)
+            assert str(path) in message, name
+            assert "is damaged" in message or "fashionnet file that is damaged" in message, name
+            outcomes[name] = "refused"
+        else:  # only bytes nobody reads (a timestamp, a local header's copy of a CRC)
+            np.testing.assert_array_equal(model.predict_proba(X), expected, err_msg=name)
+            outcomes[name] = "loaded, identical"
+    refused = [n for n, o in outcomes.items() if o == "refused"]
+    assert all(outcomes[n] == "refused" for n in outcomes if not n.startswith("byte")), outcomes
+    assert len(refused) > 0.8 * len(outcomes), outcomes
+
+
+def test_saved_files_honour_the_umask(lenet, tmp_path):
+    # Every file used to be 0600 whatever the umask (mkstemp's mode).
+    old = os.umask(0o022)
+    try:
+        path = lenet.save(tmp_path / "shared.keras")
+        os.umask(0o077)
+        private = lenet.save(tmp_path / "private.keras")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+
+
+_KILLED_SAVE = textwrap.dedent(
+    """
+    import os, signal, sys
+    from fashionnet.models import load_model, persistence
+
+    clf = load_model(sys.argv[1])
+    real_write = persistence.atomic_write
+
+    class Killed:  # dies while the model is being copied into place
+        def __init__(self, path, mode):
+            self.inner = real_write(path, mode)
+        def __enter__(self):
+            fh = self.inner.__enter__()
+            fh.write(b"PK half a model")
+            fh.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        def __exit__(self, *exc):
+            return self.inner.__exit__(*exc)
+
+    persistence.atomic_write = Killed
+    clf.save(sys.argv[2])
+    """
+)
+
+
+def test_a_killed_save_leaves_nothing_once_the_next_save_runs(lenet, saved, tmp_path):
+    out = tmp_path / "models"
+    out.mkdir()
+    target = out / "lenet.keras"
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLED_SAVE, str(saved), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    left = sorted(p.name for p in out.iterdir())
+    assert not target.exists()
+    assert len(left) == 2, left  # its staging folder and its half-written copy
+    assert any(n.startswith(".fashionnet-save-") for n in left), left
+    assert any(n.startswith(".lenet.keras.") and n.endswith(".tmp") for n in left), left
+    # A live process's staging folder must survive: this one's own, and a
+    # sleeping child's.
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as sleeper:
+        try:
+            live = out / f".fashionnet-save-{sleeper.pid}-0123abcd"
+            live.mkdir()
+            lenet.save(target)
+        finally:
+            sleeper.kill()
+    assert sorted(p.name for p in out.iterdir()) == sorted([live.name, target.name])
+    np.testing.assert_array_equal(load_model(target).classes_, lenet.classes_)
+
+
+def test_code_in_a_saved_file_is_refused_in_safe_mode(saved, tmp_path):
+    # A Lambda layer carries Python bytecode; Keras' safe mode refuses it, and
+    # the refusal reaches the user as a DamagedModelError, with Keras' reason.
+    inputs = keras.Input((2,))
+    injected = tmp_path / "lambda.keras"
+    keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs)).save(injected)
+    with zipfile.ZipFile(saved) as archive:
+        state = archive.read("fashionnet.json")
+    with zipfile.ZipFile(injected, "a") as archive:
+        archive.writestr("fashionnet.json", state)
+    with pytest.raises(DamagedModelError, match="Lambda") as info:
+        load_model(injected)
+    assert "is damaged: Keras cannot rebuild the network" in str(info.value)
