@@ -114,13 +114,7 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
     """Write ``obj`` as indented JSON to ``path`` atomically."""
-    write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+    from .rendering import to_json_value
 
-
-def _json_default(obj: Any) -> Any:
-    # numpy scalars and arrays, Paths: the values our reports hold.
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+    text = json.dumps(to_json_value(obj), indent=2, sort_keys=False, allow_nan=False)
+    write_text(path, text + "\n")

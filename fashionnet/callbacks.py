@@ -1,8 +1,9 @@
 """Keras callbacks of fashionnet: :class:`ProgressBar`.
 
-:class:`ProgressBar` is the Keras callback that draws ``unit k/N | epoch e/E``
-bars on a :class:`~fashionnet.progress.ProgressStream` for a series of fits: a single fit, every trial of a search or
-every fold of a cross-validation. It is display only: ``save`` leaves it out
+:class:`ProgressBar` is the Keras callback that draws ``unit k/N | epoch
+e/E`` bars on a :class:`~fashionnet.progress.ProgressStream` for a series of
+fits: a single fit, every trial of a search or every fold of a
+cross-validation. It is display only: ``save`` leaves it out
 of a saved classifier without a warning.
 """
 
@@ -82,4 +83,6 @@ class ProgressBar(keras.callbacks.Callback):
         logs = logs or {}
         scores = "  ".join(f"{k}={logs[k]:.4f}" for k in ("accuracy", "val_accuracy") if k in logs)
         fit = min(self.fits, self.total_fits)
-        self.progress.bar(f"{self.unit} {fit}/{self.total_fits} epoch", epoch + 1, self.epochs, scores)
+        self.progress.bar(
+            f"{self.unit} {fit}/{self.total_fits} epoch", epoch + 1, self.epochs, scores
+        )

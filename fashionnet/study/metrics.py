@@ -61,7 +61,9 @@ def conclusion_facts(profile: StudyProfile, results: dict) -> dict:
     best_stage = results[best["key"]] if best["key"] in results else None
     if best_stage is None or "confusion_matrix" not in best_stage:
         # The CV row has no confusion matrix: analyse the best single model.
-        best_stage = results[next(r["key"] for r in rows if "confusion_matrix" in results[r["key"]])]
+        best_stage = results[
+            next(r["key"] for r in rows if "confusion_matrix" in results[r["key"]])
+        ]
     names = results["data"]["class_names"]
     cm = np.asarray(best_stage["confusion_matrix"])
     off = cm.copy()

@@ -4,8 +4,9 @@ Each stage writes its files atomically, then its record
 (``stages/<name>.json``: its metrics and the files it wrote). Running again
 into the same directory skips a stage only when its record is whole, of this
 version, every file it lists is still there and readable, and no stage whose
-results it reads ran again; otherwise the stage runs again. ``study.json`` holds the profile: a directory of another
-profile is refused unless ``restart``.
+results it reads ran again; otherwise the stage runs again. ``study.json``
+holds the profile: a directory of another profile is refused unless
+``restart``.
 """
 
 from __future__ import annotations
@@ -270,4 +271,3 @@ def run_study(
     seconds = time.perf_counter() - begin
     bar.line(f"report: {out / 'report.md'} and {out / 'report.html'} ({seconds:.1f} s)")
     return StudyResult(out, prof, metrics, ran, skipped, seconds)
-
