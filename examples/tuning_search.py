@@ -5,8 +5,11 @@ Run (the closing figure of issue 5: 10 trials on 10000 real images)::
     python examples/tuning_search.py --images 10000 --trials 10
 
 The search lives in ``--directory`` (default ``searches/``): run the same
-command again after an interruption and it resumes where it stopped; add
-``--overwrite`` to start afresh. TensorBoard logs of every trial::
+command again after an interruption and it resumes where it stopped (failed
+trials are retried, damaged records repaired); add ``--overwrite`` to start
+afresh. A second search into the same directory while one runs is refused
+(``LockedError``), and a full or read-only disk stops it with one
+``SearchStorageError`` naming the file. TensorBoard logs of every trial::
 
     tensorboard --logdir searches/lenet5
 
@@ -98,6 +101,7 @@ def run_search(args) -> dict:
         search_time_s=round(float(results["duration"].sum()), 1),
         refit_time_s=round(search.refit_time_, 1),
         completed=int((results["status"] == "COMPLETED").sum()),
+        failed=int(search.n_failed_trials_),  # retried when the same command runs again
         project_dir=str(search.project_dir_),
     )
     return result

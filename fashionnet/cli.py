@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -367,7 +368,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     columns = ["trial", "score", "status", "duration", *params]
     print(results[columns].to_string(index=False))
     print(
-        f"\nbest of {search.n_trials_} trials ({seconds:.1f} s): "
+        f"\nbest of {search.n_trials_} trials, {search.n_failed_trials_} failed "
+        f"({seconds:.1f} s): "
         f"{json.dumps(search.best_params_)} with val_accuracy {search.best_score_:.4f}"
     )
     print(f"all trials: {results_path}")
@@ -404,6 +406,11 @@ def _cmd_study(args: argparse.Namespace) -> int:
 _COMMANDS = {"audit": _cmd_audit, "train": _cmd_train, "tune": _cmd_tune, "study": _cmd_study}
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line each, like errors (no source line of fashionnet's)."""
+    print(f"fashionnet: warning: {_one_line(message)}", file=sys.stderr)
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
@@ -431,6 +438,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    shown = warnings.showwarning
+    if not debug:
+        warnings.showwarning = _show_warning
     try:
         args, unknown = build_parser().parse_known_args(argv)
         if unknown:
@@ -451,6 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"fashionnet: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    finally:
+        warnings.showwarning = shown
 
 
 if __name__ == "__main__":  # pragma: no cover

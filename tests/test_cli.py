@@ -221,3 +221,20 @@ def test_tune_runs_a_small_search_and_resumes(tmp_path, capsys, fashion_train):
     # Same directory: the finished trials are reloaded, not re-run.
     assert main(args) == 0
     assert "best of 2 trials" in capsys.readouterr().out
+
+
+def test_warnings_are_one_line_and_the_hook_is_restored(capsys, monkeypatch):
+    import warnings
+
+    from fashionnet import cli
+
+    def warns(args):
+        warnings.warn("repaired the search: trial 3 runs again\nsecond line", RuntimeWarning)
+        return 0
+
+    monkeypatch.setitem(cli._COMMANDS, "audit", warns)
+    before = warnings.showwarning
+    assert main(["audit"]) == 0
+    err = capsys.readouterr().err
+    assert err == "fashionnet: warning: repaired the search: trial 3 runs again second line\n"
+    assert warnings.showwarning is before

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO
 
 from fashionnet._io import write_json, write_text
+from fashionnet._lock import DirectoryLock
 from fashionnet.progress import ProgressStream
 from fashionnet.rendering import to_json_value
 
@@ -197,6 +198,9 @@ def run_study(
     ------
     StudyError
         Unknown profile, or ``out`` holds a run with other settings.
+    fashionnet.tuning.LockedError
+        Another live run is writing into ``out`` (the message names its PID);
+        a lock left by a process that died is taken over.
     FileNotFoundError
         Fashion-MNIST is not on this machine.
 
@@ -222,6 +226,20 @@ def run_study(
     if out.exists() and not out.is_dir():
         raise StudyError(f"--out {out} exists and is not a directory.")
     out.mkdir(parents=True, exist_ok=True)
+    with DirectoryLock(out, what="study"):
+        return _run(prof, out, data_home=data_home, restart=restart, progress=progress, begin=begin)
+
+
+def _run(
+    prof: StudyProfile,
+    out: Path,
+    *,
+    data_home: str | os.PathLike | None,
+    restart: bool,
+    progress: IO[str] | None,
+    begin: float,
+) -> StudyResult:
+    """The run itself, while this process holds the study folder's lock."""
     check_manifest(out, prof, restart)
     bar = ProgressStream(progress)
     files = StudyFiles(out)

@@ -348,3 +348,39 @@ def test_restart_discards_records_and_the_search(smoke, tmp_path):
     assert not (out / "tuning").exists()
     manifest = json.loads((out / "study.json").read_text())
     assert manifest["profile"]["name"] == "quick"
+
+
+def test_a_second_live_run_is_refused_and_a_dead_ones_lock_taken_over(smoke, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from fashionnet.tuning import LockedError
+
+    result, _, _ = smoke
+    out = tmp_path / "copy"
+    shutil.copytree(result.out, out)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from fashionnet._lock import DirectoryLock; "
+            "DirectoryLock(sys.argv[1], what='study').acquire(); print('held', flush=True); "
+            "time.sleep(120)",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockedError, match=rf"PID {holder.pid}\b"):
+            run_study("smoke", out, progress=None)
+        assert main(["study", "--profile", "smoke", "--out", str(out), "--quiet"]) == 2
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    again = run_study("smoke", out, progress=None)  # the dead holder's lock is taken over
+    assert again.ran == [] and len(again.skipped) == len(STAGES)
