@@ -34,9 +34,12 @@ FORMAT = "fashionnet.models/1"
 
 def _estimator_classes() -> dict[str, type]:
     from .lenet import LeNet5Classifier
+    from .resnet import ResNetClassifier
     from .transfer import TransferClassifier
 
-    return {cls.__name__: cls for cls in (LeNet5Classifier, TransferClassifier)}
+    return {
+        cls.__name__: cls for cls in (LeNet5Classifier, TransferClassifier, ResNetClassifier)
+    }
 
 
 def save_model(estimator: Any, path: str | os.PathLike) -> Path:
@@ -121,6 +124,7 @@ def load_model(path: str | os.PathLike) -> Any:
     import keras
 
     from . import _layers  # noqa: F401  (registers the custom layers)
+    from ._base import _dtype_policy
 
     path = Path(path)
     if not path.is_file():
@@ -154,12 +158,17 @@ def load_model(path: str | os.PathLike) -> Any:
     for name, value in fitted.get("scalars", {}).items():
         if name in cls._fitted_scalars:
             setattr(estimator, name, float(value))
+    # Files written before mixed precision existed were float32.
+    estimator.dtype_policy_ = fitted.get("dtype_policy", "float32")
     history = pd.DataFrame(fitted["history"])
     history.index.name = "epoch"
     estimator.history_ = history
     if hasattr(cls, "_restore_fitted"):
         estimator._restore_fitted()
-    estimator.model_ = keras.saving.load_model(path, safe_mode=True)
+    # Under its policy, the model is compiled as it was saved (mixed_float16
+    # wraps the optimizer in loss scaling, whose state the file holds).
+    with _dtype_policy(estimator.dtype_policy_):
+        estimator.model_ = keras.saving.load_model(path, safe_mode=True)
     return estimator
 
 
@@ -194,6 +203,7 @@ def _state(estimator: Any) -> dict:
             "image_shape": list(estimator.image_shape_),
             "input_shape": list(estimator.input_shape_),
             "input_dtype": estimator.input_dtype_,
+            "dtype_policy": estimator.dtype_policy_,
             "feature_names_in": (
                 estimator.feature_names_in_.tolist()
                 if hasattr(estimator, "feature_names_in_")
