@@ -22,6 +22,15 @@ Three parts, each run in fresh child processes so that peak RSS
     the pixels in the graph (as LeNet-5's paper did) and uses SGD with
     Nesterov momentum 0.9 and a cosine decay of the learning rate from 0.05
     to 0; ``study`` is the study's Adam at a fixed 1e-3 on 0..1 pixels.
+``--accuracy --model resnet``
+    ``ResNetClassifier()`` with its default recipe (``--epochs`` and
+    ``--dtype-policy`` may change it) on the full training set, scored on the
+    full test set with and without flip test-time augmentation: epochs, fit
+    seconds (and per epoch, with the load average), test accuracy, and the
+    ratios against the plain-Keras anchor of issue 12 (a 176k-parameter
+    16-32-64 ResNet: 0.930 after 11 epochs, 80 s/epoch, 880 s, on the 2-core
+    CPU). Targets: CPU >= 0.935 within 900 s of fit (floor 0.930); GPU >= 0.950
+    within 300 s.
 
 Run all with ``python benchmarks/bench_fit.py`` or pick parts with flags.
 Timings on a loaded machine are noisy: compare ratios from one run.
@@ -35,7 +44,7 @@ import os
 import statistics
 import time
 
-from _harness import peak_rss_bytes
+from _harness import machine_line, peak_rss_bytes
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -50,6 +59,14 @@ RECIPES = {
     "study": dict(standardize=False, optimizer="adam", learning_rate=1e-3, epochs=40),
 }
 ACCURACY_BATCH = 32
+
+#: The plain-Keras anchor of issue 12 on the 2-core CPU: a 176k-parameter
+#: 16-32-64 ResNet (2 blocks per stage), flips and 10% shifts, SGD Nesterov,
+#: warm-up and cosine decay, weight decay 5e-4, label smoothing 0.1, batch 128.
+ANCHOR = {"test_accuracy": 0.930, "test_accuracy_tta": 0.931, "epochs": 11, "fit_s": 880.0}
+#: Issue 12's targets: (accuracy, fit seconds) on a CPU and on a GPU; 0.930 is the CPU floor.
+RESNET_TARGETS = {"cpu": (0.935, 900.0), "gpu": (0.950, 300.0)}
+RESNET_FLOOR = 0.930
 
 
 def _peak_rss_mb() -> float:
@@ -261,6 +278,101 @@ def _accuracy_run(recipe: dict) -> dict:
     }
 
 
+def _epoch_clock():
+    """A Keras callback noting the seconds and 1-minute load average of every epoch."""
+    import keras
+
+    class EpochClock(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.epochs = []
+            self._start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            now = time.perf_counter()
+            self.epochs.append({"seconds": now - self._start, "load": os.getloadavg()[0]})
+            self._start = now
+
+    return EpochClock()
+
+
+def _resnet_run(epochs: int | None, dtype_policy: str | None) -> dict:
+    import keras
+
+    from fashionnet.datasets import load_fashion_mnist
+    from fashionnet.models.resnet import ResNetClassifier
+
+    X, y = load_fashion_mnist("train")
+    X_test, y_test = load_fashion_mnist("test")
+    clock = _epoch_clock()
+    params = {"random_state": 0, "callbacks": [clock], "dtype_policy": dtype_policy}
+    if epochs is not None:
+        params["epochs"] = epochs
+    clf = ResNetClassifier(**params)
+    load_start = os.getloadavg()[0]
+    start = time.perf_counter()
+    clf.fit(X, y)
+    fit_s = time.perf_counter() - start
+    accuracy_tta = clf.score(X_test, y_test)
+    accuracy = clf.set_params(tta=False).score(X_test, y_test)
+    return {
+        "params": {k: v for k, v in clf.get_params().items() if k != "callbacks"},
+        "n_parameters": int(clf.model_.count_params()),
+        "epochs": len(clf.history_),
+        "fit_s": fit_s,
+        "epoch_s": [e["seconds"] for e in clock.epochs],
+        "epoch_load": [e["load"] for e in clock.epochs],
+        "load_start": load_start,
+        "train_accuracy": float(clf.history_["accuracy"].iloc[-1]),
+        "test_accuracy": accuracy,
+        "test_accuracy_tta": accuracy_tta,
+        "device": "gpu" if keras.backend.backend() == "tensorflow" and _has_gpu() else "cpu",
+    }
+
+
+def _has_gpu() -> bool:
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def bench_resnet(epochs: int | None, dtype_policy: str | None) -> dict:
+    print(f"\nResNetClassifier, full data ({machine_line()})")
+    result = _in_child(_resnet_run, epochs, dtype_policy)
+    target, budget = RESNET_TARGETS[result["device"]]
+    best = max(result["test_accuracy"], result["test_accuracy_tta"])
+    epoch_s = result["epoch_s"]
+    print(
+        f"  {result['n_parameters']} parameters, {result['device']}, dtype policy "
+        f"{result['params']['dtype_policy'] or 'global'}"
+    )
+    print(
+        f"  epochs {result['epochs']}, fit {result['fit_s']:.0f} s "
+        f"({result['fit_s'] / result['epochs']:.1f} s/epoch; fastest epoch "
+        f"{min(epoch_s):.1f} s, slowest {max(epoch_s):.1f} s), load average "
+        f"{result['load_start']:.1f} at start, {statistics.mean(result['epoch_load']):.1f} "
+        "mean over epochs"
+    )
+    print(
+        f"  test accuracy {result['test_accuracy']:.4f}, with flip TTA "
+        f"{result['test_accuracy_tta']:.4f} (train, augmented: {result['train_accuracy']:.4f})"
+    )
+    print(
+        f"  vs the plain-Keras anchor ({ANCHOR['test_accuracy']:.3f}, "
+        f"{ANCHOR['test_accuracy_tta']:.3f} with TTA, {ANCHOR['fit_s']:.0f} s): accuracy ratio "
+        f"{result['test_accuracy_tta'] / ANCHOR['test_accuracy_tta']:.4f} (TTA), "
+        f"{result['test_accuracy'] / ANCHOR['test_accuracy']:.4f} (no TTA); error ratio "
+        f"{(1 - result['test_accuracy_tta']) / (1 - ANCHOR['test_accuracy_tta']):.2f} (TTA); "
+        f"fit time ratio {result['fit_s'] / ANCHOR['fit_s']:.2f}"
+    )
+    met = best >= target and result["fit_s"] <= budget
+    floor = "" if result["device"] == "gpu" else f", floor {RESNET_FLOOR}"
+    print(
+        f"  target ({result['device']}): >= {target} within {budget:.0f} s{floor}: "
+        f"{best:.4f} in {result['fit_s']:.0f} s {'OK' if met else 'MISSED'}"
+    )
+    return result
+
+
 def bench_accuracy(recipe_name: str, epochs: int | None) -> dict:
     recipe = dict(RECIPES[recipe_name])
     if epochs is not None:
@@ -282,14 +394,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lenet", action="store_true", help="LeNet-5 vs plain Keras")
     parser.add_argument("--transfer", action="store_true", help="VGG16 peak RSS")
-    parser.add_argument("--accuracy", action="store_true", help="LeNet-5 test accuracy")
+    parser.add_argument("--accuracy", action="store_true", help="full-data test accuracy")
+    parser.add_argument(
+        "--model",
+        choices=("lenet", "resnet"),
+        default="lenet",
+        help="network of the accuracy run: the study's LeNet-5 or ResNetClassifier",
+    )
+    parser.add_argument(
+        "--dtype-policy",
+        choices=("float32", "mixed_bfloat16", "mixed_float16"),
+        help="mixed precision for the resnet accuracy run",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="LeNet runs per side")
     parser.add_argument("--batch-size", type=int, default=32, help="LeNet batch size")
     parser.add_argument("--transfer-images", type=int, default=10000)
     parser.add_argument(
-        "--recipe", choices=sorted(RECIPES), default="sgd", help="training of the accuracy run"
+        "--recipe", choices=sorted(RECIPES), default="sgd", help="training of LeNet's accuracy run"
     )
-    parser.add_argument("--epochs", type=int, help="epochs of the accuracy run (recipe's default)")
+    parser.add_argument(
+        "--epochs", type=int, help="epochs of the accuracy run (the recipe's or model's default)"
+    )
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     run_all = not (args.lenet or args.transfer or args.accuracy)
@@ -298,8 +423,10 @@ def main(argv: list[str] | None = None) -> int:
         results["lenet"] = bench_lenet(args.repeat, args.batch_size)
     if run_all or args.transfer:
         results["transfer"] = bench_transfer(args.transfer_images)
-    if run_all or args.accuracy:
+    if (run_all or args.accuracy) and args.model == "lenet":
         results["accuracy"] = bench_accuracy(args.recipe, args.epochs)
+    if args.accuracy and args.model == "resnet":
+        results["resnet"] = bench_resnet(args.epochs, args.dtype_policy)
     if args.json:
         from fashionnet._io import write_json
 

@@ -1,6 +1,8 @@
 """Keras image classifiers with the scikit-learn estimator API.
 
 - :class:`LeNet5Classifier` -- the study's LeNet-5, trained from scratch.
+- :class:`ResNetClassifier` -- a compact residual CNN trained from scratch,
+  past the study's best model.
 - :class:`TransferClassifier` -- an ImageNet backbone (VGG16, ResNet152V2 or
   any ``keras.applications`` model) with a dense head, fine-tuned.
 - :func:`load_model` -- load a classifier saved with ``save(path)``.
@@ -13,12 +15,14 @@ This subpackage imports Keras (and so TensorFlow) when it is imported;
 
 from ._base import FashionNetClassifier
 from .lenet import LeNet5Classifier
+from .resnet import ResNetClassifier
 from .persistence import DamagedModelError, load_model
 from .transfer import BACKBONES, Backbone, TransferClassifier, get_backbone
 
 __all__ = [
     "FashionNetClassifier",
     "LeNet5Classifier",
+    "ResNetClassifier",
     "TransferClassifier",
     "load_model",
     "DamagedModelError",

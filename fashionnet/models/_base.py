@@ -25,7 +25,12 @@ scikit-learn. It overrides these scikeras methods, each for a reason:
   batch, labels from ``classes_``.
 
 Subclasses only say how the network is built (``_build_network``) and how the
-pixels must be scaled for it (``_pixel_range``).
+pixels must be scaled for it (``_pixel_range``); they may change the loss
+(``_make_loss``) and the optimizer (``_make_optimizer``, which is told the
+number of steps per epoch so that schedules can be tied to ``epochs``).
+Every network is built under the estimator's ``dtype_policy`` (mixed
+precision) with a float32 output layer, and Keras' global policy is restored
+afterwards.
 """
 
 from __future__ import annotations
@@ -58,6 +63,11 @@ __all__ = ["FashionNetClassifier"]
 #: The prediction batch size when ``batch_size`` is smaller: prediction keeps
 #: no gradients, so larger batches are cheaper and the result is identical.
 _PREDICT_BATCH_SIZE = 256
+
+#: Keras dtype policies a classifier may be built under. Pure "bfloat16" or
+#: "float16" weights lose the small updates of training, so only the mixed
+#: policies (float32 weights, low-precision computation) are offered.
+DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 class FashionNetClassifier(KerasClassifier):
@@ -106,6 +116,15 @@ class FashionNetClassifier(KerasClassifier):
     verbose : int, default=0
         Keras progress output during ``fit``: 0 silent, 1 progress bar,
         2 one line per epoch.
+    dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16"} or None, default=None
+        Keras dtype policy the network is built with. The mixed policies keep
+        the weights in float32 and compute in bfloat16 (CPUs with AVX512_BF16
+        or AMX, TPUs, recent GPUs) or float16 (GPUs; the loss is scaled
+        automatically); the output layer always computes in float32, so the
+        probabilities are float32 and sum to 1. None uses Keras' global policy
+        at fit time (float32 unless changed with
+        ``keras.config.set_dtype_policy``). The global policy is left as it
+        was, and saved models keep their policy.
     """
 
     #: Pixel range the network wants: 1.0 for 0..1, 255.0 for 0..255.
@@ -127,6 +146,7 @@ class FashionNetClassifier(KerasClassifier):
         csv_log: str | os.PathLike | None = None,
         random_state: Any = None,
         verbose: int = 0,
+        dtype_policy: str | None = None,
     ) -> None:
         # Deliberately not calling KerasClassifier.__init__: it sets a dozen
         # attributes that are not parameters of ours.
@@ -141,6 +161,7 @@ class FashionNetClassifier(KerasClassifier):
         self.csv_log = csv_log
         self.random_state = random_state
         self.verbose = verbose
+        self.dtype_policy = dtype_policy
 
     # ------------------------------------------------------------------ #
     # scikit-learn plumbing: parameters, tags, repr
@@ -235,7 +256,7 @@ class FashionNetClassifier(KerasClassifier):
         if seed is not None:
             keras.utils.set_random_seed(seed)
         self._learn_input_statistics(X)
-        self.model_ = self._build_keras_model()
+        self.model_ = self._build_keras_model(X.shape[0])
         self.history_ = pd.DataFrame()
         return X, y, sample_weight
 
@@ -274,7 +295,7 @@ class FashionNetClassifier(KerasClassifier):
                 if seed is not None:
                     keras.utils.set_random_seed(seed)
                 self._learn_input_statistics(X)
-                self.model_ = self._build_keras_model()
+                self.model_ = self._build_keras_model(X.shape[0])
             self.history_ = pd.DataFrame()
         unknown = np.setdiff1d(y, self.classes_)
         if unknown.size:
@@ -341,19 +362,37 @@ class FashionNetClassifier(KerasClassifier):
     # building
     # ------------------------------------------------------------------ #
 
-    def _build_keras_model(self) -> keras.Model:
-        inputs = keras.Input(shape=self.input_shape_, dtype=self.input_dtype_, name="pixels")
-        outputs = self._build_network(inputs, self.n_classes_)
-        model = keras.Model(inputs, outputs, name=type(self).__name__)
-        model.compile(
-            optimizer=self._make_optimizer(),
-            loss="categorical_crossentropy",
-            metrics=["accuracy"],
-        )
+    def _build_keras_model(self, n_samples: int) -> keras.Model:
+        with _dtype_policy(self.dtype_policy):
+            self.dtype_policy_ = keras.config.dtype_policy().name
+            inputs = keras.Input(shape=self.input_shape_, dtype=self.input_dtype_, name="pixels")
+            outputs = self._build_network(inputs, self.n_classes_)
+            # Built under the policy, the model scales the loss of mixed_float16.
+            model = keras.Model(inputs, outputs, name=type(self).__name__)
+            model.compile(
+                optimizer=self._make_optimizer(self._steps_per_epoch(n_samples)),
+                loss=self._make_loss(),
+                metrics=["accuracy"],
+            )
         return model
 
     def _build_network(self, inputs, n_classes: int):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @staticmethod
+    def _classes_layer(n_classes: int, **kwargs: Any) -> keras.layers.Layer:
+        """The softmax output layer; float32 under any policy, so probabilities sum to 1."""
+        return keras.layers.Dense(
+            n_classes, activation="softmax", dtype="float32", name="classes", **kwargs
+        )
+
+    def _make_loss(self):
+        return "categorical_crossentropy"
+
+    def _steps_per_epoch(self, n_samples: int) -> int:
+        """Gradient steps in one epoch of ``n_samples`` images, as Keras counts them."""
+        n_train = math.ceil(n_samples * (1 - self.validation_split))
+        return max(1, math.ceil(n_train / self.batch_size))
 
     def _learn_input_statistics(self, X: np.ndarray) -> None:
         """Learn what the in-graph preprocessing needs from the training images."""
@@ -365,7 +404,7 @@ class FashionNetClassifier(KerasClassifier):
             return self._pixel_range / 255.0
         return self._pixel_range
 
-    def _make_optimizer(self):
+    def _make_optimizer(self, steps_per_epoch: int):
         optimizer = self.optimizer
         kwargs = {} if self.learning_rate is None else {"learning_rate": self.learning_rate}
         if isinstance(optimizer, str):
@@ -404,7 +443,10 @@ class FashionNetClassifier(KerasClassifier):
             Probabilities; each row sums to 1.
         """
         check_is_fitted(self)
-        X = self._check_X(X, reset=False)
+        return self._predict_network(self._check_X(X, reset=False))
+
+    def _predict_network(self, X: np.ndarray) -> np.ndarray:
+        """The network's probabilities for validated images, in inference mode."""
         batch_size = max(self.batch_size, _PREDICT_BATCH_SIZE)
         if X.shape[0] <= batch_size:
             # One batch: a direct call skips tracing a predict function.
@@ -509,6 +551,12 @@ class FashionNetClassifier(KerasClassifier):
                 f"{name}: callbacks must be a list of Keras callbacks or None; "
                 f"got {type(self.callbacks).__name__}."
             )
+        if self.dtype_policy is not None and self.dtype_policy not in DTYPE_POLICIES:
+            raise ValueError(
+                f"{name}: dtype_policy must be None or one of {list(DTYPE_POLICIES)}; got "
+                f"{self.dtype_policy!r}. Use 'mixed_bfloat16' on CPUs and TPUs, "
+                "'mixed_float16' on GPUs."
+            )
 
     def _seed(self) -> int | None:
         if self.random_state is None:
@@ -595,6 +643,25 @@ class FashionNetClassifier(KerasClassifier):
         if not weights.any():
             raise ValueError("sample_weight is zero for every image: there is nothing to train on.")
         return weights
+
+
+@contextlib.contextmanager
+def _dtype_policy(name: str | None) -> Iterator[None]:
+    """Make ``name`` Keras' global dtype policy for the block, then restore the previous one.
+
+    Keras reads the global policy when a layer is created (also inside
+    ``keras.applications`` constructors, which take no dtype argument), and
+    its global state is per thread. None leaves the policy as it is.
+    """
+    if name is None:
+        yield
+        return
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 @contextlib.contextmanager

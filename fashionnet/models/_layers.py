@@ -4,18 +4,28 @@ The estimators feed Keras the user's pixels as they are (uint8 or floats, in
 the layout seen at fit) and let the first layers of the model reshape, scale,
 pad or resize and stack channels. Training therefore never materialises a
 float copy of the data set, and a model loaded elsewhere still accepts raw
-pixels. Only Keras 3's public API is used (``keras.layers``, ``keras.ops``),
-so the layers run on any backend; the two custom layers are registered with
-:func:`keras.saving.register_keras_serializable` and load in safe mode.
+pixels. Only Keras 3's public API is used (``keras.layers``, ``keras.ops``,
+``keras.random``), so the layers run on any backend; the custom layers are
+registered with :func:`keras.saving.register_keras_serializable` and load in
+safe mode. Training-time augmentation (:func:`augmentation_layers`) is part
+of the graph too, and like every Keras augmentation layer it is the identity
+when the model runs with ``training=False``, as in ``predict``.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
 
-__all__ = ["StackChannels", "BackbonePreprocess", "image_preprocessing"]
+__all__ = [
+    "StackChannels",
+    "BackbonePreprocess",
+    "RandomErasing",
+    "augmentation_layers",
+    "image_preprocessing",
+]
 
 _PACKAGE = "fashionnet"
 
@@ -74,6 +84,130 @@ class BackbonePreprocess(keras.layers.Layer):
         return {**super().get_config(), "module": self.module}
 
 
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class RandomErasing(keras.layers.Layer):
+    """Random erasing: overwrite a random rectangle of each image with noise, in training only.
+
+    As in Zhong et al., "Random Erasing Data Augmentation" (AAAI 2020): each
+    image, with probability ``probability``, gets one rectangle whose area is
+    a uniform fraction ``area`` of the image and whose aspect ratio
+    (height / width) is log-uniform in ``aspect_ratio``, at a uniform
+    position, filled with uniform noise in ``value_range``. With
+    ``training=False`` the layer returns its input unchanged.
+
+    ``keras.layers.RandomErasing`` (Keras >= 3.8 only) samples the two side
+    ratios independently instead of the paper's area and aspect ratio; this
+    layer needs only Keras 3.0's ``keras.ops`` and ``keras.random``.
+
+    Parameters
+    ----------
+    probability : float, default=0.5
+        Chance that an image is erased.
+    area : tuple of (float, float), default=(0.02, 0.25)
+        Range of the erased fraction of the image.
+    aspect_ratio : tuple of (float, float), default=(0.3, 3.3)
+        Range of the rectangle's height / width.
+    value_range : tuple of (float, float), default=(0.0, 1.0)
+        Range of the noise that fills the rectangle (the pixels' range).
+    seed : int or None, default=None
+        Seed of the layer's random generator.
+    """
+
+    def __init__(
+        self,
+        probability: float = 0.5,
+        area: tuple[float, float] = (0.02, 0.25),
+        aspect_ratio: tuple[float, float] = (0.3, 3.3),
+        value_range: tuple[float, float] = (0.0, 1.0),
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.probability = float(probability)
+        self.area = tuple(float(a) for a in area)
+        self.aspect_ratio = tuple(float(r) for r in aspect_ratio)
+        self.value_range = tuple(float(v) for v in value_range)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=None):
+        if not training or self.probability <= 0:
+            return inputs
+        ops = keras.ops
+        height, width = inputs.shape[-3], inputs.shape[-2]
+        n = ops.shape(inputs)[0]
+
+        def uniform(low=0.0, high=1.0):
+            return keras.random.uniform((n,), low, high, seed=self.seed_generator)
+
+        area = uniform(*self.area) * (height * width)
+        ratio = ops.exp(uniform(*(math.log(r) for r in self.aspect_ratio)))
+        box_h = ops.minimum(ops.sqrt(area * ratio), float(height))
+        box_w = ops.minimum(ops.sqrt(area / ratio), float(width))
+        top = uniform() * (height - box_h)
+        left = uniform() * (width - box_w)
+        erase = uniform() < self.probability
+        rows = ops.arange(height, dtype="float32")[None, :, None]
+        cols = ops.arange(width, dtype="float32")[None, None, :]
+
+        def column(v):
+            return v[:, None, None]
+
+        inside = (
+            (rows >= column(top))
+            & (rows < column(top + box_h))
+            & (cols >= column(left))
+            & (cols < column(left + box_w))
+            & column(erase)
+        )
+        noise = keras.random.uniform(
+            ops.shape(inputs), *self.value_range, dtype=inputs.dtype, seed=self.seed_generator
+        )
+        return ops.where(inside[..., None], noise, inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "probability": self.probability,
+            "area": self.area,
+            "aspect_ratio": self.aspect_ratio,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }
+
+
+def augmentation_layers(*, shift: float = 0.1, erasing: float = 0.5) -> list[keras.layers.Layer]:
+    """Training-time augmentation of grey images in 0..1: flip, shift, erase.
+
+    Parameters
+    ----------
+    shift : float, default=0.1
+        Largest shift, as a fraction of the height and of the width; the
+        uncovered border is background (0).
+    erasing : float, default=0.5
+        Probability of :class:`RandomErasing`; 0 leaves it out.
+
+    Returns
+    -------
+    list of keras.layers.Layer
+        Horizontal :class:`keras.layers.RandomFlip`,
+        :class:`keras.layers.RandomTranslation`, then :class:`RandomErasing`.
+        Each is the identity with ``training=False``.
+    """
+    layers = [
+        keras.layers.RandomFlip("horizontal", name="flip"),
+        keras.layers.RandomTranslation(
+            shift, shift, fill_mode="constant", fill_value=0.0, name="shift"
+        ),
+    ]
+    if erasing > 0:
+        layers.append(RandomErasing(erasing, name="erase"))
+    return layers
+
+
 def _preprocess_function(module: str):
     # Only names of keras.applications submodules are accepted, so a config
     # loaded in safe mode cannot point this layer at arbitrary code.
@@ -96,6 +230,7 @@ def image_preprocessing(
     pad_small: bool,
     channels: int | None = None,
     standardize: tuple[float, float] | None = None,
+    augmentation: list[keras.layers.Layer] | None = None,
 ):
     """Chain the preprocessing layers from raw model inputs to network inputs.
 
@@ -119,6 +254,10 @@ def image_preprocessing(
         ``(mean, std)`` of the scaled training pixels: after padding (so the
         border keeps the background's value) the pixels become
         ``(x - mean) / std``. None leaves them scaled only.
+    augmentation : list of keras.layers.Layer or None, default=None
+        Training-time augmentation (e.g. :func:`augmentation_layers`),
+        applied to the scaled, padded or resized images before
+        standardisation, so that their fill values are the pixels' own.
 
     Returns
     -------
@@ -137,6 +276,8 @@ def image_preprocessing(
             x = keras.layers.ZeroPadding2D(padding, name="pad")(x)
         else:
             x = keras.layers.Resizing(*size, interpolation="bilinear", name="resize")(x)
+    for layer in augmentation or ():
+        x = layer(x)
     if standardize is not None:
         mean, std = standardize
         x = keras.layers.Rescaling(1.0 / std, offset=-mean / std, name="standardize")(x)

@@ -73,6 +73,10 @@ class LeNet5Classifier(FashionNetClassifier):
         the same data give identical predictions.
     verbose : int, default=0
         Keras progress output during ``fit`` (0, 1 or 2).
+    dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16"} or None, default=None
+        Mixed precision: the Keras dtype policy the network is built with
+        (the output layer stays float32). None uses Keras' global policy,
+        float32 unless changed. Saved models keep it.
 
     Attributes
     ----------
@@ -93,6 +97,8 @@ class LeNet5Classifier(FashionNetClassifier):
         Kind of pixels the model was fitted on.
     feature_names_in_ : numpy.ndarray of str
         Column names, when fitted on a DataFrame.
+    dtype_policy_ : str
+        Name of the dtype policy the network was built with.
     model_ : keras.Model
         The trained network, its preprocessing included.
     history_ : pandas.DataFrame
@@ -135,6 +141,7 @@ class LeNet5Classifier(FashionNetClassifier):
         csv_log: str | os.PathLike | None = None,
         random_state: Any = None,
         verbose: int = 0,
+        dtype_policy: str | None = None,
     ) -> None:
         super().__init__(
             learning_rate=learning_rate,
@@ -148,6 +155,7 @@ class LeNet5Classifier(FashionNetClassifier):
             csv_log=csv_log,
             random_state=random_state,
             verbose=verbose,
+            dtype_policy=dtype_policy,
         )
         self.activation = activation
         self.pooling = pooling
@@ -199,4 +207,4 @@ class LeNet5Classifier(FashionNetClassifier):
         x = keras.layers.Conv2D(120, 5, activation=act)(x)
         x = keras.layers.Flatten()(x)
         x = keras.layers.Dense(84, activation=act)(x)
-        return keras.layers.Dense(n_classes, activation="softmax", name="classes")(x)
+        return self._classes_layer(n_classes)(x)

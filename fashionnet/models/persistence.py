@@ -158,6 +158,7 @@ def load_model(path: str | os.PathLike) -> Any:
     import keras
 
     from . import _layers  # noqa: F401  (registers the custom layers)
+    from ._base import _dtype_policy
 
     path = Path(path)
     if not path.is_file():
@@ -170,7 +171,10 @@ def load_model(path: str | os.PathLike) -> Any:
         raise _damaged(path, what, exc) from exc
     try:
         # Safe mode: a config asking for Python code (a Lambda layer) is refused.
-        estimator.model_ = keras.saving.load_model(path, safe_mode=True)
+        # Under its policy, the model is compiled as it was saved (mixed_float16
+        # wraps the optimizer in loss scaling, whose state the file holds).
+        with _dtype_policy(estimator.dtype_policy_):
+            estimator.model_ = keras.saving.load_model(path, safe_mode=True)
     except (*_ARCHIVE_ERRORS, TypeError, KeyError, IndexError, AttributeError) as exc:
         raise _damaged(path, "Keras cannot rebuild the network from it", exc) from exc
     return estimator
@@ -252,6 +256,8 @@ def _restore_estimator(state: dict) -> Any:
     for name, value in fitted.get("scalars", {}).items():
         if name in cls._fitted_scalars:
             setattr(estimator, name, float(value))
+    # Files written before mixed precision existed were float32.
+    estimator.dtype_policy_ = fitted.get("dtype_policy", "float32")
     history = pd.DataFrame(fitted["history"])
     history.index.name = "epoch"
     estimator.history_ = history
@@ -296,6 +302,7 @@ def _state(estimator: Any) -> dict:
             "image_shape": list(estimator.image_shape_),
             "input_shape": list(estimator.input_shape_),
             "input_dtype": estimator.input_dtype_,
+            "dtype_policy": estimator.dtype_policy_,
             "feature_names_in": (
                 estimator.feature_names_in_.tolist()
                 if hasattr(estimator, "feature_names_in_")

@@ -193,6 +193,10 @@ class TransferClassifier(FashionNetClassifier):
         Seed of initialisation, dropout and shuffling.
     verbose : int, default=0
         Keras progress output during ``fit`` (0, 1 or 2).
+    dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16"} or None, default=None
+        Mixed precision: the Keras dtype policy the network is built with
+        (the output layer stays float32). None uses Keras' global policy,
+        float32 unless changed. Saved models keep it.
 
     Attributes
     ----------
@@ -210,6 +214,8 @@ class TransferClassifier(FashionNetClassifier):
         Kind of pixels the model was fitted on.
     backbone_ : Backbone
         The registry entry used.
+    dtype_policy_ : str
+        Name of the dtype policy the network was built with.
     model_ : keras.Model
         The trained network, its preprocessing included.
     history_ : pandas.DataFrame
@@ -263,6 +269,7 @@ class TransferClassifier(FashionNetClassifier):
         csv_log: str | os.PathLike | None = None,
         random_state: Any = None,
         verbose: int = 0,
+        dtype_policy: str | None = None,
     ) -> None:
         super().__init__(
             learning_rate=learning_rate,
@@ -276,6 +283,7 @@ class TransferClassifier(FashionNetClassifier):
             csv_log=csv_log,
             random_state=random_state,
             verbose=verbose,
+            dtype_policy=dtype_policy,
         )
         self.backbone = backbone
         self.weights = weights
@@ -361,7 +369,7 @@ class TransferClassifier(FashionNetClassifier):
                     x = keras.layers.Dropout(item)(x)
             else:
                 x = keras.layers.Dense(int(item), activation="relu")(x)
-        return keras.layers.Dense(n_classes, activation="softmax", name="classes")(x)
+        return self._classes_layer(n_classes)(x)
 
 
 def _build_backbone(spec: Backbone, size: int, weights: Any) -> keras.Model:

@@ -236,6 +236,31 @@ def test_sample_weight(slice300):
         LeNet5Classifier(**FAST).fit(X, y, sample_weight=w[:5])
 
 
+def test_mixed_precision_keeps_float32_probabilities(slice300):
+    X, y = slice300
+    est = LeNet5Classifier(**FAST, dtype_policy="mixed_bfloat16").fit(X[:100], y[:100])
+    assert keras.config.dtype_policy().name == "float32", "the global policy is restored"
+    assert est.dtype_policy_ == "mixed_bfloat16"
+    convs = [layer for layer in est.model_.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert {layer.compute_dtype for layer in convs} == {"bfloat16"}
+    assert est.model_.get_layer("classes").compute_dtype == "float32"
+    proba = est.predict_proba(X[100:150])
+    assert proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_dtype_policy_none_follows_the_global_policy(slice300):
+    X, y = slice300
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        est = LeNet5Classifier(**FAST).fit(X[:50], y[:50])
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert est.dtype_policy_ == "mixed_bfloat16"
+    assert est.predict_proba(X[:5]).dtype == np.float32
+    assert LeNet5Classifier(**FAST).fit(X[:50], y[:50]).dtype_policy_ == "float32"
+
+
 @pytest.mark.parametrize(
     ("params", "match"),
     [
@@ -249,6 +274,7 @@ def test_sample_weight(slice300):
         ({"optimizer": "nope"}, "optimizer"),
         ({"pooling": "sum"}, "pooling"),
         ({"activation": "nope"}, "activation"),
+        ({"dtype_policy": "float16"}, "dtype_policy must be None or one of"),
     ],
 )
 def test_bad_parameters_fail_clearly_at_fit(params, match, slice300):

@@ -7,6 +7,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fashionnet.models import LeNet5Classifier, TransferClassifier
+from fashionnet.models.resnet import ResNetClassifier
 
 #: Checks that cannot pass, each with the reason. Everything else must pass.
 EXPECTED_FAILURES = {
@@ -61,6 +62,13 @@ TRANSFER = TransferClassifier(
     random_state=0,
 )
 
+# The residual network without augmentation or mirroring (both read the toy
+# features as a 1 x m strip image, which a flip would scramble), at its
+# narrowest and without residual blocks: the API, not the recipe.
+RESNET = ResNetClassifier(
+    width=2, depth=0, augment=False, tta=False, epochs=5, batch_size=32, random_state=0
+)
+
 
 def _expected_failures(estimator):
     return dict(EXPECTED_FAILURES)
@@ -76,6 +84,12 @@ def test_lenet_passes_sklearn_checks(estimator, check):
 @pytest.mark.slow
 @parametrize_with_checks([TRANSFER], expected_failed_checks=_expected_failures)
 def test_transfer_passes_sklearn_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks([RESNET], expected_failed_checks=_expected_failures)
+def test_resnet_passes_sklearn_checks(estimator, check):
     check(estimator)
 
 

@@ -267,3 +267,19 @@ def test_code_in_a_saved_file_is_refused_in_safe_mode(saved, tmp_path):
     with pytest.raises(DamagedModelError, match="Lambda") as info:
         load_model(injected)
     assert "is damaged: Keras cannot rebuild the network" in str(info.value)
+
+
+def test_mixed_precision_round_trip_keeps_the_policy_and_loss_scaling(small_train, tmp_path):
+    X, y = small_train
+    est = LeNet5Classifier(**{**FAST, "epochs": 1}, dtype_policy="mixed_float16")
+    est.fit(X[:64], y[:64])
+    assert isinstance(est.model_.optimizer, keras.optimizers.LossScaleOptimizer)
+    loaded = load_model(est.save(tmp_path / "fp16.keras"))
+    assert loaded.get_params()["dtype_policy"] == "mixed_float16"
+    assert loaded.dtype_policy_ == "mixed_float16"
+    assert loaded.model_.get_layer("classes").compute_dtype == "float32"
+    assert {layer.compute_dtype for layer in loaded.model_.layers[4:-1]} == {"float16"}
+    # Compiled as saved: the loss-scaling optimizer and its state come back.
+    assert isinstance(loaded.model_.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert keras.config.dtype_policy().name == "float32"
+    np.testing.assert_array_equal(loaded.predict_proba(X[:50]), est.predict_proba(X[:50]))
