@@ -27,7 +27,7 @@ study: data venv  ## the whole study as a report in $(OUT)/
 	$(BIN)/fashionnet study --profile $(PROFILE) --out $(OUT)
 
 test: data venv  ## unit, property, composition and doctest suites
-	$(BIN)/python -m pytest -q tests fashionnet --doctest-modules --durations=15
+	$(BIN)/python -m pytest -q tests fashionnet --doctest-modules --durations=15 -n 2 --dist loadfile
 
 docs: venv
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html

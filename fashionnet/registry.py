@@ -221,3 +221,13 @@ register_model(
         study_accuracy=0.9166,
     )
 )
+register_model(
+    ModelSpec(
+        key="resnet",
+        display="Compact ResNet",
+        estimator="fashionnet.models.resnet:ResNetClassifier",
+        summary="a compact residual CNN (ResNet-9 layout) for 28x28 grey images, trained "
+        "from scratch with in-graph augmentation, label smoothing, weight decay and a "
+        "warm-up plus cosine learning-rate schedule; beyond the study.",
+    )
+)

@@ -57,3 +57,4 @@ def small_train(fashion_train):
 def small_test(fashion_test):
     """200 balanced real test images (20 per class)."""
     return stratified_slice(*fashion_test, 200, seed=1)
+

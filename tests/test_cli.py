@@ -229,7 +229,9 @@ def test_warnings_are_one_line_and_the_hook_is_restored(capsys, monkeypatch):
     from fashionnet import cli
 
     def warns(args):
-        warnings.warn("repaired the search: trial 3 runs again\nsecond line", RuntimeWarning)
+        warnings.warn(
+            "repaired the search: trial 3 runs again\nsecond line", RuntimeWarning, stacklevel=1
+        )
         return 0
 
     monkeypatch.setitem(cli._COMMANDS, "audit", warns)

@@ -15,8 +15,8 @@ This subpackage imports Keras (and so TensorFlow) when it is imported;
 
 from ._base import FashionNetClassifier
 from .lenet import LeNet5Classifier
-from .resnet import ResNetClassifier
 from .persistence import DamagedModelError, load_model
+from .resnet import ResNetClassifier
 from .transfer import BACKBONES, Backbone, TransferClassifier, get_backbone
 
 __all__ = [

@@ -41,7 +41,7 @@ import numbers
 import os
 import random
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import keras
@@ -90,13 +90,15 @@ class FashionNetClassifier(KerasClassifier):
     ----------
     learning_rate : float, keras.optimizers.schedules.LearningRateSchedule or None
         Learning rate of the optimizer, fixed or as a Keras schedule of the
-        training step (e.g. ``CosineDecay``); None keeps the optimizer's.
+        training step (e.g. ``CosineDecay``, or its Keras config dict, so that a
+        study profile stays plain data); None keeps the optimizer's.
     batch_size : int
         Images per gradient step.
     epochs : int
         Passes over the training data.
     optimizer : str, keras.optimizers.Optimizer or its class, default="adam"
-        A Keras optimizer name, class or instance (copied at every fit).
+        A Keras optimizer name, class or instance (copied at every fit), or its
+        Keras config dict (``{"class_name": "SGD", "config": {"momentum": 0.9}}``).
     validation_split : float, default=0.0
         Fraction of the training images, taken from the end, held out for
         validation at every epoch (Keras' ``validation_split``).
@@ -406,7 +408,10 @@ class FashionNetClassifier(KerasClassifier):
 
     def _make_optimizer(self, steps_per_epoch: int):
         optimizer = self.optimizer
-        kwargs = {} if self.learning_rate is None else {"learning_rate": self.learning_rate}
+        if isinstance(optimizer, Mapping):  # a Keras config: plain data, e.g. in a profile
+            optimizer = keras.optimizers.deserialize(dict(optimizer))
+        learning_rate = _learning_rate(self.learning_rate)
+        kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}
         if isinstance(optimizer, str):
             try:
                 optimizer = type(keras.optimizers.get(optimizer))
@@ -519,13 +524,18 @@ class FashionNetClassifier(KerasClassifier):
 
     def _check_params(self) -> None:
         name = type(self).__name__
-        if self.learning_rate is not None and not (
-            (_is_real(self.learning_rate) and self.learning_rate > 0)
-            or isinstance(self.learning_rate, keras.optimizers.schedules.LearningRateSchedule)
+        try:
+            learning_rate = _learning_rate(self.learning_rate)
+        except (ValueError, TypeError, KeyError):
+            learning_rate = self.learning_rate  # refused just below
+        if learning_rate is not None and not (
+            (_is_real(learning_rate) and learning_rate > 0)
+            or isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule)
         ):
             raise ValueError(
                 f"{name}: learning_rate must be a positive float, a "
-                "keras.optimizers.schedules.LearningRateSchedule or None; "
+                "keras.optimizers.schedules.LearningRateSchedule (or its Keras config "
+                "dict) or None; "
                 f"got {self.learning_rate!r}."
             )
         for param in ("batch_size", "epochs"):
@@ -711,6 +721,13 @@ def _as_numeric_array(X: Any) -> np.ndarray:
             f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
         )
     return X
+
+
+def _learning_rate(value: Any) -> Any:
+    """A learning rate, with a schedule's Keras config dict deserialised."""
+    if isinstance(value, Mapping):
+        return keras.optimizers.schedules.deserialize(dict(value))
+    return value
 
 
 def _is_int(value: Any) -> bool:

@@ -48,13 +48,15 @@ class LeNet5Classifier(FashionNetClassifier):
         train the study's network well (see the user guide's recipe).
     learning_rate : float, LearningRateSchedule or None, default=1e-3
         Learning rate of the optimizer, fixed or as a Keras schedule of the
-        training step (e.g. ``CosineDecay``); None keeps the optimizer's.
+        training step (e.g. ``CosineDecay``, or its Keras config dict, so that a
+        study profile stays plain data); None keeps the optimizer's.
     batch_size : int, default=32
         Images per gradient step.
     epochs : int, default=10
         Passes over the training data.
     optimizer : str, keras.optimizers.Optimizer or its class, default="adam"
-        A Keras optimizer name, class or instance (copied at every fit).
+        A Keras optimizer name, class or instance (copied at every fit), or its
+        Keras config dict (``{"class_name": "SGD", "config": {"momentum": 0.9}}``).
     validation_split : float, default=0.0
         Fraction of the training images, taken from the end, held out for
         validation at every epoch.

@@ -167,7 +167,8 @@ class ResNetClassifier(FashionNetClassifier):
         at the end of the last one (``partial_fit`` follows it one epoch per
         call, so calls beyond ``epochs`` no longer learn).
     optimizer : str, keras.optimizers.Optimizer or its class, default="sgd"
-        A Keras optimizer name, class or instance (copied at every fit).
+        A Keras optimizer name, class or instance (copied at every fit), or its
+        Keras config dict (``{"class_name": "SGD", "config": {"momentum": 0.9}}``).
     validation_split : float, default=0.0
         Fraction of the training images, taken from the end, held out for
         validation at every epoch.

@@ -171,13 +171,15 @@ class TransferClassifier(FashionNetClassifier):
         and ResNet152V2 need at least 32).
     learning_rate : float, LearningRateSchedule or None, default=1e-3
         Learning rate of the optimizer, fixed or as a Keras schedule of the
-        training step (e.g. ``CosineDecay``); None keeps the optimizer's.
+        training step (e.g. ``CosineDecay``, or its Keras config dict, so that a
+        study profile stays plain data); None keeps the optimizer's.
     batch_size : int, default=128
         Images per gradient step (the study's 128).
     epochs : int, default=5
         Passes over the training data.
     optimizer : str, keras.optimizers.Optimizer or its class, default="adam"
-        A Keras optimizer name, class or instance (copied at every fit).
+        A Keras optimizer name, class or instance (copied at every fit), or its
+        Keras config dict (``{"class_name": "SGD", "config": {"momentum": 0.9}}``).
     validation_split : float, default=0.0
         Fraction of the training images, taken from the end, held out for
         validation at every epoch.

@@ -85,6 +85,12 @@ def conclusion_facts(profile: StudyProfile, results: dict) -> dict:
         "hardest_class": hardest,
         "hardest_class_f1": per_class[hardest],
     }
+    published = {s.key: s.study_accuracy for s in map(get_model, (p.model for p in profile.models))}
+    study_best = max((a, k) for k, a in published.items() if a is not None)
+    facts["study_best_model"] = get_model(study_best[1]).display
+    facts["study_best_accuracy"] = study_best[0]
+    facts["gap_to_study_best"] = abs(best["test_accuracy"] - study_best[0])
+    facts["best_vs_study_best"] = _direction(best["test_accuracy"] - study_best[0])
     tuned = next((p for p in profile.models if p.tuned), None)
     pretrained = [p for p in profile.models if get_model(p.model).pretrained]
     if tuned is not None:

@@ -328,6 +328,12 @@ def _section_conclusion(doc: Report, m: dict) -> None:
         f"{_fmt(c['best_test_accuracy'])}; the weakest is {c['worst_model']} at "
         f"{_fmt(c['worst_test_accuracy'])}, a spread of {_fmt(c['spread'])}."
     ]
+    points.append(
+        f"That is {c['best_vs_study_best']} the study's best published test accuracy, "
+        f"{_fmt(c['study_best_accuracy'])} ({c['study_best_model']}), by "
+        f"{_fmt(c['gap_to_study_best'])}; see the comparison for how many images "
+        "each model was trained on."
+    )
     if "best_transfer_minus_lenet" in c:
         points.append(_transfer_verdict(m, c["best_transfer_minus_lenet"]))
     if "cv_mean_is" in c:

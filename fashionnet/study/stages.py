@@ -386,7 +386,8 @@ def _backbone_facts(clf: Any) -> dict:
 
 
 def _plain_params(params: dict) -> dict:
-    return {k: v for k, v in params.items() if v is None or isinstance(v, (str, int, float))}
+    """The parameters a report can show: plain values and Keras configs."""
+    return {k: v for k, v in params.items() if v is None or isinstance(v, (str, int, float, dict))}
 
 
 def _evaluation_metrics(files: StudyFiles, estimator: Any, X: Any, y: Any, name: str) -> dict:

@@ -29,8 +29,10 @@ STAGES = [
     "tuning",
     "lenet5",
     "cross_validation",
+    "lenet5_sgd",
     "vgg16",
     "resnet152v2",
+    "resnet",
     "comparison",
 ]
 
@@ -44,8 +46,10 @@ SECTIONS = [
     "## 5. Tuning",
     "## 6. Results",
     "### LeNet-5, best hyperparameters",
+    "### LeNet-5, SGD recipe",
     "### VGG16 transfer",
     "### ResNet152V2 transfer",
+    "### Compact ResNet (beyond the study)",
     "## 7. Cross-validation",
     "## 8. Comparison",
     "## 9. Conclusion",
@@ -60,10 +64,14 @@ FIGURES = [
     "lenet5_curves",
     "lenet5_confusion_matrix",
     "cv_fold_curves",
+    "lenet5_sgd_curves",
+    "lenet5_sgd_confusion_matrix",
     "vgg16_curves",
     "vgg16_confusion_matrix",
     "resnet152v2_curves",
     "resnet152v2_confusion_matrix",
+    "resnet_curves",
+    "resnet_confusion_matrix",
 ]
 
 
@@ -97,7 +105,7 @@ def test_smoke_study_runs_every_stage_within_budget(smoke):
     assert result.skipped == []
     # 60 s on a quiet 2-core machine; shared CI runners get some slack.
     assert seconds < 150, f"smoke study took {seconds:.0f} s"
-    assert "[10/10] Comparison: done" in log
+    assert "[12/12] Comparison: done" in log
     assert re.search(r"trial 2/2 epoch \[#+\] 1/1", log)  # progress bars
     assert re.search(r"fold 2/2 epoch", log)
 
@@ -157,7 +165,7 @@ def test_metrics_hold_the_study_numbers(smoke):
     assert summary["max"]["test_accuracy"] == pytest.approx(max(accs), abs=1e-4)
     assert summary["mean"]["test_accuracy"] == pytest.approx(np.mean(accs), abs=1e-4)
     rows = m["comparison"]["rows"]
-    assert len(rows) == 4
+    assert len(rows) == 6
     assert [r["test_accuracy"] for r in rows] == sorted(
         (r["test_accuracy"] for r in rows), reverse=True
     )
@@ -214,7 +222,7 @@ def test_second_run_resumes_through_the_cli(smoke, capsys):
     assert main(["study", "--profile", "smoke", "--out", str(result.out), "--quiet"]) == 0
     assert time.perf_counter() - start < 10
     out = capsys.readouterr().out
-    assert "0 stages run, 10 resumed" in out
+    assert "0 stages run, 12 resumed" in out
     assert "LeNet-5, best hyperparameters" in out
     assert result.report_path.read_text() == before
 
@@ -384,3 +392,18 @@ def test_a_second_live_run_is_refused_and_a_dead_ones_lock_taken_over(smoke, tmp
         holder.wait()
     again = run_study("smoke", out, progress=None)  # the dead holder's lock is taken over
     assert again.ran == [] and len(again.skipped) == len(STAGES)
+
+
+def test_profiles_train_the_models_beyond_the_study_on_all_the_data():
+    for name in ("quick", "full"):
+        plan = PROFILES[name].plan("resnet")
+        assert plan.train_size is None and plan.test_size is None  # scored on all 10000
+    assert PROFILES["full"].plan("resnet").params == {}  # the benchmark recipe: the defaults
+    sgd = PROFILES["full"].plan("lenet5_sgd").params
+    assert sgd["epochs"] == 30 and sgd["standardize"] is True
+    assert sgd["learning_rate"]["config"] == {"initial_learning_rate": 0.05, "decay_steps": 56250}
+    assert sgd["optimizer"]["config"] == {"momentum": 0.9, "nesterov": True}
+    clf = stages.get_model("lenet5").make(**sgd)  # plain data becomes Keras objects at fit
+    import keras
+
+    assert isinstance(clf._make_optimizer(1875), keras.optimizers.SGD)
