@@ -15,7 +15,8 @@ def test_version():
 
 def test_import_does_not_load_tensorflow_or_keras():
     code = (
-        "import sys, fashionnet, fashionnet.datasets;"
+        "import sys, fashionnet, fashionnet.datasets, fashionnet.registry, fashionnet.cli,"
+        " fashionnet.study.profiles;"
         "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules];"
         "print(heavy); sys.exit(1 if heavy else 0)"
     )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import fashionnet
@@ -62,12 +59,3 @@ def test_everything_reads_the_registry():
     for spec in registered_models():
         assert spec.key in help_text
 
-
-def test_registry_and_study_profiles_import_without_keras():
-    code = (
-        "import sys, fashionnet.registry, fashionnet.study.profiles, fashionnet.cli;"
-        "heavy = [m for m in ('tensorflow', 'keras') if m in sys.modules];"
-        "print(heavy); sys.exit(1 if heavy else 0)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
