@@ -327,7 +327,7 @@ def reductions(profile: StudyProfile) -> list[dict]:
     >>> reductions(FULL)
     []
     >>> reductions(QUICK)[0]
-    {'setting': 'LeNet-5 training images', 'full': 'all', 'this_run': 12000}
+    {'setting': 'LeNet-5 training images', 'full': 'all', 'this_run': 6000}
     """
     full, this = FULL.settings(), profile.settings()
     rows = [
