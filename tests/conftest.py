@@ -64,7 +64,7 @@ def small_test(fashion_test):
 #: TensorFlow (``make test-jax``: all of them; ``make test-torch``: those under
 #: tests/models), marked ``backend`` here so that the list lives in one place:
 #: what every backend must do (fit, predict, determinism, logs, save and load,
-#: a search, the smoke study), a few seconds each. A name listed here that no
+#: a search, evaluation, the CLI, the smoke study), a few seconds each. A name listed here that no
 #: longer exists in its file fails the run, so no test drops out unseen.
 BACKEND_TESTS = {
     "tests/test_backend.py": "*",
@@ -88,11 +88,25 @@ BACKEND_TESTS = {
         "test_loaded_model_keeps_training",
     },
     "tests/models/test_composition.py": {"test_pickle_round_trip"},
-    "tests/test_tuning.py": {
+    "tests/models/test_resnet.py": {
+        "test_learns_real_fashion_mnist",
+        "test_save_load_keeps_predictions_identical",
+    },
+    "tests/tuning/test_search.py": {
         "test_search_results",
-        "test_trial_score_is_best_epoch_of_its_csv_log",
         "test_best_estimator_refit_on_all_data",
+    },
+    "tests/tuning/test_tuner.py": {
+        "test_trial_score_is_best_epoch_of_its_csv_log",
         "test_lenet_cross_validated_trial_logs_each_fold",
+    },
+    "tests/test_evaluation.py": {
+        "test_evaluate_lenet_on_raw_images",
+        "test_cv_lenet_keeps_fold_histories",
+    },
+    "tests/test_cli.py": {
+        "test_train_fits_evaluates_and_saves",
+        "test_tune_runs_a_small_search_and_resumes",
     },
     "tests/study/test_runner.py": {
         "test_smoke_study_runs_every_stage_within_budget",
