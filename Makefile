@@ -10,9 +10,10 @@ PROFILE ?= quick
 # The other Keras backends, each in its own virtualenv WITHOUT TensorFlow
 # (.ci/backend_venv.py: the project --no-deps, its other dependencies, the
 # backend's extra). They run the tests marked "backend" (the list is in
-# tests/conftest.py): on JAX the estimator, tuning and smoke-study ones, on
-# PyTorch those under tests/models and tests/test_backend.py. TORCH pins the
-# CPU build on CI's disk: a plain 'torch' from PyPI is a CUDA build of GBs.
+# tests/conftest.py): on JAX the estimator, tuning, evaluation, CLI and
+# smoke-study ones, on PyTorch those under tests/models and
+# tests/test_backend.py; each on two xdist workers, as make test. TORCH pins
+# the CPU build on CI's disk: a plain 'torch' from PyPI is a CUDA build of GBs.
 TORCH ?= torch==2.13.0
 
 .PHONY: data venv study test test-jax test-torch docs bench clean
@@ -39,12 +40,13 @@ test: data venv  ## unit, property, composition and doctest suites
 
 test-jax: data
 	$(PYTHON) .ci/backend_venv.py jax .venv-jax
-	KERAS_BACKEND=jax .venv-jax/bin/python -m pytest -q -m backend tests --durations=5
+	KERAS_BACKEND=jax .venv-jax/bin/python -m pytest -q -m backend tests --durations=5 \
+	  -n 2 --dist loadfile
 
 test-torch: data
 	$(PYTHON) .ci/backend_venv.py torch .venv-torch $(TORCH)
 	KERAS_BACKEND=torch .venv-torch/bin/python -m pytest -q -m backend tests/models \
-	  tests/test_backend.py --durations=5
+	  tests/test_backend.py --durations=5 -n 2 --dist loadfile
 
 docs: venv
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html

@@ -95,9 +95,9 @@ def epoch_timer():
     """A Keras callback timing the set-up, each epoch, and the compilation in the first.
 
     On JAX it also adds up XLA's compilations during the first epoch (count
-    and seconds, from ``jax.monitoring``); on TensorFlow it counts the traces
-    of the train function. Those tell retracing (more compilations than the
-    plain twin) from slower compilations of the same programs.
+    and seconds, from ``jax.monitoring``): they tell retracing (more
+    compilations than the plain twin) from slower compilations of the same
+    programs.
     """
     import keras
 
@@ -110,7 +110,6 @@ def epoch_timer():
             self.train_begin = self._epoch_begin = 0.0
             self.compiles = 0
             self.compile_s = 0.0
-            self.traces = None
             self._in_first_epoch = False
             if backend == "jax":
                 import jax
@@ -133,11 +132,6 @@ def epoch_timer():
             self.epoch_s.append(time.perf_counter() - self._epoch_begin)
             self._in_first_epoch = False
 
-        def on_train_end(self, logs=None) -> None:
-            function = getattr(self.model, "train_function", None)
-            if backend == "tensorflow" and hasattr(function, "experimental_get_tracing_count"):
-                self.traces = function.experimental_get_tracing_count()
-
         def figures(self, start: float) -> dict:
             """Set-up since ``start``, first epoch, median of the later ones, compilations."""
             later = self.epoch_s[1:] or self.epoch_s
@@ -149,8 +143,6 @@ def epoch_timer():
             if backend == "jax":
                 out["compiles"] = self.compiles
                 out["compile_s"] = self.compile_s
-            if self.traces is not None:
-                out["traces"] = self.traces
             return out
 
     return EpochTimer()
@@ -249,7 +241,6 @@ def bench_lenet(repeat: int, batch_size: int, n_images: int = 60000) -> dict:
         ("peak RSS (MB)", "peak_rss_mb"),
         ("XLA compilations in epoch 1", "compiles"),
         ("XLA compiling in epoch 1 (s)", "compile_s"),
-        ("traces of the train function", "traces"),
     ]
     for label, key in rows:
         if key not in ours:

@@ -1,7 +1,8 @@
 """One run on one GPU: epoch times, accuracy, a search, the studies, in one table.
 
-For every registered model (LeNet-5, the ImageNet backbones at 48x48x3 with
-``weights=None``, and any model registered since) on all 60000 training
+For every registered model (LeNet-5, the compact ResNet of
+``ResNetClassifier``, VGG16 and ResNet152V2 as ``TransferClassifier`` at
+48x48x3 with ``weights=None``, and any model registered since) on all 60000 training
 images: the first epoch (tracing and compiling included) and the median
 steady epoch, timed by a callback, and the accuracy on the 10000 test images;
 beside them the same network in plain Keras where a plain twin exists
@@ -15,7 +16,8 @@ profile's wall time from the measured epoch times (target <= 30 minutes).
 It runs on the Keras backend in use (``KERAS_BACKEND``) and needs no
 internet: the data comes from ``FASHIONNET_DATA`` (or Debian's package), and
 the studies fall back to random weights when ImageNet's cannot be
-downloaded. Budget: under 8 minutes on one H100.
+downloaded. Budget: under 8 minutes on one H100 (an aim: it has not run on a
+GPU yet).
 
 Every fit, the search and each study run in a fresh process, one after the
 other: the first model trained in a process pays the device's one-time
