@@ -68,9 +68,11 @@ def test_tensorflow_is_configured_only_when_it_is_the_backend(tmp_path):
 def test_without_a_tensorboard_writer_logs_are_skipped_with_one_warning(
     small_train, tmp_path, monkeypatch
 ):
+    """A search fits many models: one warning for all of them; every CSV log is written."""
     import keras
 
     from fashionnet.models import LeNet5Classifier
+    from fashionnet.tuning import KerasTunerSearchCV
 
     if keras.config.backend() == "tensorflow":
         pytest.skip("TensorFlow always has its writer (tests/models/test_base.py checks the logs)")
@@ -78,16 +80,19 @@ def test_without_a_tensorboard_writer_logs_are_skipped_with_one_warning(
     monkeypatch.setattr(_backend, "_WARNED", set())
     X, y = small_train
     with pytest.warns(RuntimeWarning) as caught:
-        for run in range(2):
-            LeNet5Classifier(
-                epochs=1,
-                random_state=0,
-                log_dir=tmp_path / f"tb{run}",
-                csv_log=tmp_path / f"logs{run}" / "log.csv",
-            ).fit(X[:100], y[:100])
+        search = KerasTunerSearchCV(
+            LeNet5Classifier(epochs=1, random_state=0),
+            {"batch_size": [32, 64]},
+            max_trials=2,
+            directory=tmp_path,
+            random_state=0,
+        ).fit(X[:100], y[:100])  # two trials and the refit: three fits
     messages = [str(w.message) for w in caught if "TensorBoard" in str(w.message)]
     assert len(messages) == 1, messages
     assert "pip install tensorboardX" in messages[0]
     assert BACKENDS[keras.config.backend()][1] in messages[0]
-    assert not (tmp_path / "tb0").exists()
-    assert (tmp_path / "logs0" / "log.csv").is_file() and (tmp_path / "logs1" / "log.csv").is_file()
+    runs = sorted(search.project_dir_.glob("trial_*")) + [search.project_dir_ / "refit"]
+    assert len(runs) == 3
+    for run in runs:
+        assert (run / "log.csv").is_file(), run
+        assert not (run / "tb").exists(), run
