@@ -7,7 +7,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT ?= study-out
 PROFILE ?= quick
 
-.PHONY: data venv study test docs bench clean
+# The other Keras backends, each in its own virtualenv WITHOUT TensorFlow
+# (.ci/backend_venv.py: the project --no-deps, its other dependencies, the
+# backend's extra). They run the tests marked "backend" (the list is in
+# tests/conftest.py): on JAX the estimator, tuning, evaluation, CLI and
+# smoke-study ones, on PyTorch those under tests/models and
+# tests/test_backend.py; each on two xdist workers, as make test. TORCH pins
+# the CPU build on CI's disk: a plain 'torch' from PyPI is a CUDA build of GBs.
+TORCH ?= torch==2.13.0
+
+.PHONY: data venv study test test-jax test-torch docs bench clean
 
 data:  ## the real Fashion-MNIST, from Debian's package (offline-friendly)
 	@dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || \
@@ -29,6 +38,16 @@ study: data venv  ## the whole study as a report in $(OUT)/
 test: data venv  ## unit, property, composition and doctest suites
 	$(BIN)/python -m pytest -q tests fashionnet --doctest-modules --durations=15 -n 2 --dist loadfile
 
+test-jax: data
+	$(PYTHON) .ci/backend_venv.py jax .venv-jax
+	KERAS_BACKEND=jax .venv-jax/bin/python -m pytest -q -m backend tests --durations=5 \
+	  -n 2 --dist loadfile
+
+test-torch: data
+	$(PYTHON) .ci/backend_venv.py torch .venv-torch $(TORCH)
+	KERAS_BACKEND=torch .venv-torch/bin/python -m pytest -q -m backend tests/models \
+	  tests/test_backend.py --durations=5 -n 2 --dist loadfile
+
 docs: venv
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
@@ -36,4 +55,4 @@ bench: data venv
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) docs/_build .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-jax .venv-torch docs/_build .pytest_cache .hypothesis

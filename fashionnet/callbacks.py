@@ -12,9 +12,10 @@ from __future__ import annotations
 import sys
 from typing import IO, Any
 
-import keras
-
+from ._backend import import_keras
 from .progress import ProgressStream
+
+keras = import_keras()
 
 __all__ = ["ProgressBar", "ProgressStream"]
 

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from fashionnet._backend import configured_backend
 from fashionnet.registry import get_model, registered_models
 
 __all__ = ["main", "parse_param", "build_parser"]
@@ -434,8 +435,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["train", "--model", "alexnet"])
     2
     """
-    # TensorFlow's C++ start-up messages are noise for a command-line user.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if configured_backend() == "tensorflow":
+        # TensorFlow's C++ start-up messages are noise for a command-line user.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     shown = warnings.showwarning

@@ -35,3 +35,26 @@ def test_unknown_attribute():
 
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         fashionnet.nope  # noqa: B018
+
+
+def test_install_without_tensorflow_lists_every_other_dependency():
+    """README and the docs give the TensorFlow-free install; it must match pyproject.toml."""
+    import re
+    from pathlib import Path
+
+    import pytest
+
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    expected = {
+        r for r in project["dependencies"] if not r.startswith(("tensorflow", "tensorboard>"))
+    } | {r for r in project["optional-dependencies"]["jax"] if r.startswith("tensorboardX")}
+    for doc in ("README.md", "docs/user_guide/backends.rst"):
+        lines = [
+            line
+            for line in (root / doc).read_text().splitlines()
+            if line.strip().startswith('pip install "numpy')
+        ]
+        assert len(lines) == 1, doc
+        assert set(re.findall(r'"([^"]+)"', lines[0])) == expected, doc

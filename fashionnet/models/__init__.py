@@ -9,15 +9,21 @@
 - :class:`FashionNetClassifier` -- their base class over scikeras'
   ``KerasClassifier``.
 
-This subpackage imports Keras (and so TensorFlow) when it is imported;
-``import fashionnet`` alone does not.
+This subpackage imports Keras (and so its backend: TensorFlow unless
+``KERAS_BACKEND`` names another) when it is imported; ``import fashionnet``
+alone does not. A backend that is not installed fails here, with one line
+naming what to install.
 """
 
-from ._base import FashionNetClassifier
-from .lenet import LeNet5Classifier
-from .persistence import DamagedModelError, load_model
-from .resnet import ResNetClassifier
-from .transfer import BACKBONES, Backbone, TransferClassifier, get_backbone
+from .._backend import import_keras
+
+import_keras()
+
+from ._base import FashionNetClassifier  # noqa: E402
+from .lenet import LeNet5Classifier  # noqa: E402
+from .persistence import DamagedModelError, load_model  # noqa: E402
+from .resnet import ResNetClassifier  # noqa: E402
+from .transfer import BACKBONES, Backbone, TransferClassifier, get_backbone  # noqa: E402
 
 __all__ = [
     "FashionNetClassifier",

@@ -56,6 +56,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._backend import tensorboard_callback
 from .._validation import as_pixel_array, check_images, check_labels
 
 __all__ = ["FashionNetClassifier"]
@@ -109,7 +110,9 @@ class FashionNetClassifier(KerasClassifier):
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for ``fit``.
     log_dir : str, path or None, default=None
-        Directory for TensorBoard logs (a ``keras.callbacks.TensorBoard``).
+        Directory for TensorBoard logs: Keras' ``TensorBoard`` callback on
+        the TensorFlow backend, tensorboardX's writer on JAX and PyTorch;
+        where neither is installed they are skipped with one warning.
     csv_log : str, path or None, default=None
         File where a ``keras.callbacks.CSVLogger`` writes one row per epoch.
     random_state : int, numpy.random.RandomState or None, default=None
@@ -355,8 +358,13 @@ class FashionNetClassifier(KerasClassifier):
                 )
             )
         if self.log_dir is not None:
-            callbacks.append(keras.callbacks.TensorBoard(log_dir=os.fspath(self.log_dir)))
+            writer = tensorboard_callback(self.log_dir)
+            if writer is not None:  # None: no writer on this backend (warned once)
+                callbacks.append(writer)
         if self.csv_log is not None:
+            # CSVLogger opens the file as it is; on TensorFlow the TensorBoard
+            # callback happened to create a shared parent folder first.
+            os.makedirs(os.path.dirname(os.path.abspath(self.csv_log)), exist_ok=True)
             callbacks.append(keras.callbacks.CSVLogger(os.fspath(self.csv_log)))
         return callbacks
 

@@ -11,19 +11,17 @@ holds the profile: a directory of another profile is refused unless
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
 import os
 import shutil
 import sys
 import time
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from fashionnet._backend import quiet_tensorflow
 from fashionnet._io import write_json, write_text
 from fashionnet._lock import DirectoryLock
 from fashionnet.progress import ProgressStream
@@ -147,23 +145,6 @@ def _intact(path: Path) -> bool:
     return len(head) > 0
 
 
-@contextlib.contextmanager
-def _quiet_tensorflow() -> Iterator[None]:
-    """Silence TensorFlow's start-up and retracing chatter for the run.
-
-    Every fold and trial builds a fresh model, which TensorFlow reports as
-    "retracing" warnings; they are expected here and only hide the progress.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def run_study(
     profile: str | StudyProfile = "quick",
     out: str | os.PathLike = "fashionnet-study",
@@ -249,7 +230,7 @@ def _run(
     )
     ran, skipped = [], []
     timings: dict[str, float] = {}
-    with _quiet_tensorflow():
+    with quiet_tensorflow():
         for i, stage in enumerate(stages, start=1):
             stale = any(name in ran for name in stage.reads)
             record = None if stale else load_record(out, stage.name)
