@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 
+from . import _feature_cache
 from ._base import FashionNetClassifier, _is_int, _is_real
 from ._layers import BackbonePreprocess, image_preprocessing
 
@@ -80,6 +83,10 @@ BACKBONES: dict[str, Backbone] = {
 
 #: Head and fine-tuning of backbones the study did not use: train the head only.
 _GENERIC_HEAD = (256, 0.2)
+
+#: Bytes of cached features kept at most, per cache folder (4 GiB: the
+#: features of all 60000 training images for either study backbone at 48x48).
+DEFAULT_CACHE_SIZE = 4 << 30
 
 
 def get_backbone(name: str) -> Backbone:
@@ -272,6 +279,10 @@ class TransferClassifier(FashionNetClassifier):
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        cache_features: bool | str = "auto",
+        cache_dir: str | os.PathLike | None = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        cache_dtype: str = "float32",
     ) -> None:
         super().__init__(
             learning_rate=learning_rate,
@@ -293,6 +304,10 @@ class TransferClassifier(FashionNetClassifier):
         self.head = head
         self.dropout = dropout
         self.input_size = input_size
+        self.cache_features = cache_features
+        self.cache_dir = cache_dir
+        self.cache_size = cache_size
+        self.cache_dtype = cache_dtype
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -322,6 +337,21 @@ class TransferClassifier(FashionNetClassifier):
                     "TransferClassifier: head items must be units (int >= 1) or dropout "
                     f"rates (float in [0, 1)); got {item!r} in head={self.head!r}."
                 )
+        if self.cache_features not in (True, False, "auto"):
+            raise ValueError(
+                "TransferClassifier: cache_features must be 'auto', True or False; "
+                f"got {self.cache_features!r}."
+            )
+        if not _is_int(self.cache_size) or self.cache_size < 0:
+            raise ValueError(
+                "TransferClassifier: cache_size must be a number of bytes (int >= 0); "
+                f"got {self.cache_size!r}."
+            )
+        if self.cache_dtype not in ("float32", "float16"):
+            raise ValueError(
+                "TransferClassifier: cache_dtype must be 'float32' or 'float16'; "
+                f"got {self.cache_dtype!r}."
+            )
         weights = self.weights
         if weights is not None and weights != "imagenet" and not Path(weights).is_file():
             raise ValueError(
@@ -343,6 +373,75 @@ class TransferClassifier(FashionNetClassifier):
     def _restore_fitted(self) -> None:
         self.backbone_ = get_backbone(self.backbone)
 
+    def _trainable_depth(self, spec: Backbone, n_layers: int) -> int:
+        """How many of the backbone's last layers train.
+
+        Without pre-trained weights a frozen layer holds random numbers, so
+        by default every layer trains (training from scratch); an explicit
+        ``trainable_layers`` is respected.
+        """
+        if self.trainable_layers is not None:
+            return int(self.trainable_layers)
+        return n_layers if self.weights is None else spec.trainable_layers
+
+    # ------------------------------------------------------------------ #
+    # training on cached features
+    # ------------------------------------------------------------------ #
+
+    def _fit_keras(self, X, targets, *, whole_fit: bool, **fit_kwargs: Any):
+        self.cache_info_ = {"used": False, "reason": None, "cut": None, "event": None}
+        split = self._cache_split(whole_fit)
+        if isinstance(split, str):
+            self.cache_info_["reason"] = split
+            if self.cache_features is True:
+                raise ValueError(
+                    f"TransferClassifier: cache_features=True but the features cannot be "
+                    f"cached: {split}. Use cache_features='auto' (caches when it can) or "
+                    "False, or freeze the backbone's first layers with a smaller "
+                    "trainable_layers."
+                )
+            return super()._fit_keras(X, targets, whole_fit=whole_fit, **fit_kwargs)
+        features = self._cached_features(split, X)
+        tail = split.tail
+        tail.compile(
+            optimizer=self._make_optimizer(self._steps_per_epoch(X.shape[0])),
+            loss=self._make_loss(),
+            metrics=["accuracy"],
+        )
+        self.cache_info_.update(used=True, cut=split.cut, features_shape=list(features.shape))
+        if isinstance(features, np.memmap):
+            return _feature_cache.fit_on_memmap(tail, features, targets, **fit_kwargs)
+        return tail.fit(features, targets, **fit_kwargs)
+
+    def _cache_split(self, whole_fit: bool) -> _feature_cache.NetworkSplit | str:
+        """The frozen prefix and trainable tail of ``model_``, or why not."""
+        if self.cache_features is False:
+            return "cache_features=False"
+        if not whole_fit:
+            return "partial_fit trains one epoch at a time: computing features costs an epoch"
+        backbone = next(
+            layer for layer in self.model_.layers if isinstance(layer, keras.Model)
+        )
+        return _feature_cache.split_network(self.model_, backbone.name)
+
+    def _cached_features(self, split: _feature_cache.NetworkSplit, X: np.ndarray) -> np.ndarray:
+        key = _feature_cache.prefix_fingerprint(
+            split, self.input_size, self.image_shape_, self.input_dtype_, self.dtype_policy_,
+            self.cache_dtype,
+        )
+        cache = _feature_cache.shared_cache(self.cache_dir)
+        batch_size = max(self.batch_size, 256)
+
+        def extract(chunk: np.ndarray) -> np.ndarray:
+            return split.prefix.predict(chunk, batch_size=batch_size, verbose=0)
+
+        shape = tuple(int(d) for d in split.prefix.output.shape[1:])
+        features = cache.features(
+            key, X, extract, shape, dtype=self.cache_dtype, max_bytes=int(self.cache_size)
+        )
+        self.cache_info_["event"] = cache.last_event
+        return features
+
     def _build_network(self, inputs, n_classes: int):
         spec = get_backbone(self.backbone)
         self.backbone_ = spec
@@ -357,12 +456,10 @@ class TransferClassifier(FashionNetClassifier):
         )
         x = BackbonePreprocess(spec.module, name="backbone_preprocess")(x)
         base = _build_backbone(spec, size, self.weights)
-        trainable = (
-            spec.trainable_layers if self.trainable_layers is None else self.trainable_layers
-        )
-        n_frozen = max(len(base.layers) - trainable, 0)
+        n_frozen = max(len(base.layers) - self._trainable_depth(spec, len(base.layers)), 0)
         for layer in base.layers[:n_frozen]:
             layer.trainable = False
+        self.trainable_layers_ = len(base.layers) - n_frozen
         x = base(x)
         x = keras.layers.Flatten()(x)
         for item in self._head_layers(spec):
