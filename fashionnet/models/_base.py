@@ -328,6 +328,7 @@ class FashionNetClassifier(KerasClassifier):
             X,
             targets,
             whole_fit=whole_fit,
+            seed=seed,
             sample_weight=sample_weight,
             batch_size=self.batch_size,
             epochs=initial_epoch + epochs,
@@ -341,13 +342,15 @@ class FashionNetClassifier(KerasClassifier):
         new.index = pd.RangeIndex(initial_epoch, initial_epoch + len(new), name="epoch")
         self.history_ = new if self.history_.empty else pd.concat([self.history_, new])
 
-    def _fit_keras(self, X, targets, *, whole_fit: bool, **fit_kwargs: Any):
+    def _fit_keras(self, X, targets, *, whole_fit: bool, seed: int | None, **fit_kwargs: Any):
         """Run Keras' ``fit`` of ``model_``; return its History.
 
         ``whole_fit`` tells a fit from start to end (:meth:`fit`) from one
-        more epoch (:meth:`partial_fit`). Subclasses may train ``model_``
-        another way (the transfer classifier trains its tail on cached
-        features), as long as ``model_``'s weights end up trained.
+        more epoch (:meth:`partial_fit`); Keras was just seeded with
+        ``seed``. Subclasses may train ``model_`` another way (the transfer
+        classifier trains its tail on cached features), as long as
+        ``model_``'s weights end up trained; they reseed Keras right before
+        their own ``fit``, so that shuffling and dropout repeat.
         """
         return self.model_.fit(X, targets, **fit_kwargs)
 

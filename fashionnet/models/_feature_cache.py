@@ -232,7 +232,7 @@ class FeatureCache:
         *,
         dtype: str = "float32",
         max_bytes: int,
-        memory_budget: int = MEMORY_BUDGET,
+        memory_budget: int | None = None,
     ) -> np.ndarray:
         """The prefix features of ``X``: reused, loaded or computed and stored.
 
@@ -240,8 +240,10 @@ class FeatureCache:
         ``shape``. The result is
         in memory when it fits ``memory_budget``, else memory-mapped. The
         cache then holds at most ``max_bytes`` (oldest entries evicted first;
-        the newest entry is always kept).
+        the newest entry is always kept). ``memory_budget`` None reads
+        :data:`MEMORY_BUDGET`.
         """
+        memory_budget = MEMORY_BUDGET if memory_budget is None else memory_budget
         rows = row_digests(X)
         data_key = hashlib.sha256(rows.tobytes()).hexdigest()[:32]
         entry = self._find(key, rows, data_key)

@@ -388,7 +388,7 @@ class TransferClassifier(FashionNetClassifier):
     # training on cached features
     # ------------------------------------------------------------------ #
 
-    def _fit_keras(self, X, targets, *, whole_fit: bool, **fit_kwargs: Any):
+    def _fit_keras(self, X, targets, *, whole_fit: bool, seed: int | None, **fit_kwargs: Any):
         self.cache_info_ = {"used": False, "reason": None, "cut": None, "event": None}
         split = self._cache_split(whole_fit)
         if isinstance(split, str):
@@ -400,7 +400,7 @@ class TransferClassifier(FashionNetClassifier):
                     "False, or freeze the backbone's first layers with a smaller "
                     "trainable_layers."
                 )
-            return super()._fit_keras(X, targets, whole_fit=whole_fit, **fit_kwargs)
+            return super()._fit_keras(X, targets, whole_fit=whole_fit, seed=seed, **fit_kwargs)
         features = self._cached_features(split, X)
         tail = split.tail
         tail.compile(
@@ -409,6 +409,11 @@ class TransferClassifier(FashionNetClassifier):
             metrics=["accuracy"],
         )
         self.cache_info_.update(used=True, cut=split.cut, features_shape=list(features.shape))
+        if seed is not None:
+            # Computing features and compiling create TensorFlow ops, which move
+            # its op-level seeds: reseed so shuffling and dropout repeat the
+            # uncached fit's.
+            keras.utils.set_random_seed(seed)
         if isinstance(features, np.memmap):
             return _feature_cache.fit_on_memmap(tail, features, targets, **fit_kwargs)
         return tail.fit(features, targets, **fit_kwargs)
