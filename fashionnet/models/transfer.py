@@ -162,9 +162,11 @@ class TransferClassifier(FashionNetClassifier):
         from random weights.
     trainable_layers : int or None, default=None
         Number of the backbone's last layers that are trained; None uses the
-        backbone's default (5 for VGG16, 64 for ResNet152V2, else 0), also
-        with ``weights=None``; a value at least the backbone's number of
-        layers trains all of it.
+        backbone's default (5 for VGG16, 64 for ResNet152V2, else 0) with
+        pre-trained weights, and every layer with ``weights=None`` (frozen
+        random layers learn nothing: without weights the network trains
+        from scratch); a value at least the backbone's number of layers
+        trains all of it.
     head : sequence of int and float or None, default=None
         Dense head between backbone and output: an int adds
         ``Dense(units, activation="relu")``, a float in (0, 1) adds
@@ -206,6 +208,36 @@ class TransferClassifier(FashionNetClassifier):
         Mixed precision: the Keras dtype policy the network is built with
         (the output layer stays float32). None uses Keras' global policy,
         float32 unless changed. Saved models keep it.
+    cache_features : {"auto", True, False}, default="auto"
+        Train on cached outputs of the frozen part of the backbone. The
+        network is cut after its last frozen layer where one tensor carries
+        everything after it (VGG16 at the study's depth: after
+        ``block4_pool``; ResNet152V2: at the end of the residual block
+        before the first trainable layer, ``conv4_block33_out`` for the last
+        64 layers, since a cut inside a block would miss its shortcut). The
+        images go through the frozen prefix once per fit, batched, and the
+        trainable tail and head train on its outputs, with the same seeded
+        shuffling and dropout as without the cache. ``"auto"`` caches when
+        the prefix is frozen and deterministic and :meth:`fit` (not
+        ``partial_fit``) trains; True raises a ``ValueError`` saying why
+        when it cannot; False never caches.
+    cache_dir : str, path or None, default=None
+        Folder of the feature files, kept across fits and processes (a
+        later fit on the same images reuses them). None keeps the features
+        of this process in memory (memory-mapped temporary files above
+        1 GiB, removed when evicted and at exit). Either way the store is
+        shared by every estimator of the process, so clones in a search or
+        cross-validation reuse it; it is keyed by a fingerprint of the
+        frozen weights, the cut, ``input_size``, the input layout, the
+        dtype policy and ``cache_dtype``, and one digest per image, so a
+        fit on a subset of cached images (a CV fold) takes its rows from
+        them and any other change recomputes.
+    cache_size : int, default=4 GiB
+        Bytes of cached features kept at most (per ``cache_dir``); the
+        oldest sets are removed first.
+    cache_dtype : {"float32", "float16"}, default="float32"
+        Storage type of the cached features; float16 halves their memory
+        at a small loss of precision.
 
     Attributes
     ----------
@@ -226,7 +258,15 @@ class TransferClassifier(FashionNetClassifier):
     dtype_policy_ : str
         Name of the dtype policy the network was built with.
     model_ : keras.Model
-        The trained network, its preprocessing included.
+        The trained network, its preprocessing included (whole, also when
+        the tail trained on cached features: they share the layers).
+    trainable_layers_ : int
+        Number of the backbone's last layers that were trained.
+    cache_info_ : dict
+        How the last fit used the feature cache: ``used``, ``cut`` (the
+        backbone layer the network was cut after), ``event``
+        (``"computed"``, ``"reused"`` or ``"loaded"`` from ``cache_dir``),
+        ``features_shape``, or the ``reason`` it was not used.
     history_ : pandas.DataFrame
         One row per epoch: ``loss``, ``accuracy`` and, with validation data,
         ``val_loss``, ``val_accuracy``.
@@ -245,15 +285,18 @@ class TransferClassifier(FashionNetClassifier):
     Examples
     --------
     Random weights and a small head keep this example fast; use the default
-    ``weights="imagenet"`` for real work.
+    ``weights="imagenet"`` for real work. With the last 5 layers trainable,
+    the frozen blocks 1 to 4 run once and their features are cached.
 
     >>> from fashionnet.datasets import load_fashion_mnist
     >>> from fashionnet.models import TransferClassifier
     >>> X, y = load_fashion_mnist("test")
-    >>> clf = TransferClassifier("vgg16", weights=None, input_size=32, head=(16,),
-    ...                          epochs=1, random_state=0).fit(X[:64], y[:64])
+    >>> clf = TransferClassifier("vgg16", weights=None, trainable_layers=5, input_size=32,
+    ...                          head=(16,), epochs=1, random_state=0).fit(X[:64], y[:64])
     >>> clf.predict_proba(X[:3]).shape
     (3, 10)
+    >>> clf.cache_info_["cut"]
+    'block4_pool'
     """
 
     _pixel_range = 255.0
