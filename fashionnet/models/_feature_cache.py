@@ -407,8 +407,17 @@ class _Batches(keras.utils.PyDataset):
             self.order = self._rng.permutation(self.rows)
 
 
-def fit_on_memmap(model, features, targets, *, sample_weight=None, batch_size, validation_split,
-                  shuffle, **fit_kwargs):
+def fit_on_memmap(
+    model,
+    features,
+    targets,
+    *,
+    sample_weight=None,
+    batch_size,
+    validation_split,
+    shuffle,
+    **fit_kwargs,
+):
     """Keras ``fit`` of ``model`` on memory-mapped ``features``, batch by batch.
 
     The validation rows are the last ``validation_split`` of them, as Keras
@@ -419,7 +428,9 @@ def fit_on_memmap(model, features, targets, *, sample_weight=None, batch_size, v
     n = features.shape[0]
     split_at = int(math.floor(n * (1.0 - validation_split)))
     seed = int(keras.random.randint((), 0, 2**31 - 1, seed=None))
-    train = _Batches(features, targets, sample_weight, np.arange(split_at), batch_size, shuffle, seed)
+    train = _Batches(
+        features, targets, sample_weight, np.arange(split_at), batch_size, shuffle, seed
+    )
     if split_at < n:
         rows = np.arange(split_at, n)
         fit_kwargs["validation_data"] = _Batches(

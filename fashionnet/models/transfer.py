@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -467,14 +466,16 @@ class TransferClassifier(FashionNetClassifier):
             return "cache_features=False"
         if not whole_fit:
             return "partial_fit trains one epoch at a time: computing features costs an epoch"
-        backbone = next(
-            layer for layer in self.model_.layers if isinstance(layer, keras.Model)
-        )
+        backbone = next(layer for layer in self.model_.layers if isinstance(layer, keras.Model))
         return _feature_cache.split_network(self.model_, backbone.name)
 
     def _cached_features(self, split: _feature_cache.NetworkSplit, X: np.ndarray) -> np.ndarray:
         key = _feature_cache.prefix_fingerprint(
-            split, self.input_size, self.image_shape_, self.input_dtype_, self.dtype_policy_,
+            split,
+            self.input_size,
+            self.image_shape_,
+            self.input_dtype_,
+            self.dtype_policy_,
             self.cache_dtype,
         )
         cache = _feature_cache.shared_cache(self.cache_dir)

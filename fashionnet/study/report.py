@@ -10,7 +10,6 @@ its section without code here.
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 from fashionnet.registry import get_model

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fashionnet.models import TransferClassifier
-from fashionnet.models import _feature_cache
+from fashionnet.models import TransferClassifier, _feature_cache
 
 # Random weights with the study's VGG16 depth (the last 5 layers train), the
 # smallest input and a tiny head: the frozen prefix is blocks 1 to 4.
@@ -51,12 +50,8 @@ def test_cached_fit_predicts_as_the_uncached_one(pair, small_test):
     assert cached.model_.input.dtype == "uint8"
     assert [layer.name for layer in cached.model_.layers][:1] == ["pixels"]
     X_test = small_test[0][:100]
-    np.testing.assert_allclose(
-        cached.predict_proba(X_test), plain.predict_proba(X_test), atol=1e-5
-    )
-    np.testing.assert_allclose(
-        cached.history_["val_loss"], plain.history_["val_loss"], rtol=1e-5
-    )
+    np.testing.assert_allclose(cached.predict_proba(X_test), plain.predict_proba(X_test), atol=1e-5)
+    np.testing.assert_allclose(cached.history_["val_loss"], plain.history_["val_loss"], rtol=1e-5)
 
 
 def test_reuse_and_invalidation_by_each_key(pair, data, folder, small_train):
@@ -110,9 +105,7 @@ def test_true_says_why_it_cannot_cache(data):
 
 @pytest.mark.slow
 def test_resnet152v2_splits_at_a_block_boundary(data):
-    clf = TransferClassifier(
-        "resnet152v2", **{**FAST, "trainable_layers": 64}
-    ).initialize(*data)
+    clf = TransferClassifier("resnet152v2", **{**FAST, "trainable_layers": 64}).initialize(*data)
     split = _feature_cache.split_network(clf.model_, "resnet152v2")
     # The last 64 layers start inside conv4_block34: the cut is the block before it.
     assert split.cut == "conv4_block33_out"
