@@ -187,7 +187,8 @@ def _section_models(doc: Report, m: dict) -> None:
         if spec.pretrained:
             text += (
                 f"{_fmt(s['input_size'])}x{_fmt(s['input_size'])}x3 input, last "
-                f"{_fmt(s['trainable_layers'])} backbone layers trainable, head "
+                f"{_fmt(s['trainable_layers'])} of {_fmt(s['backbone_layers'])} backbone "
+                "layers trainable, head "
                 f"{_head(s['head'])}; weights: {s['weights_note']}; "
                 f"{_fmt(s['train_images'])} training images, "
                 f"{s.get('cache_note', 'features not cached')}."
