@@ -415,6 +415,10 @@ class TransferClassifier(FashionNetClassifier):
     def _restore_fitted(self) -> None:
         self.backbone_ = get_backbone(self.backbone)
 
+    def _backbone_model(self) -> keras.Model:
+        """The backbone inside ``model_``, a nested :class:`keras.Model`."""
+        return next(layer for layer in self.model_.layers if isinstance(layer, keras.Model))
+
     def _trainable_depth(self, spec: Backbone, n_layers: int) -> int:
         """How many of the backbone's last layers train.
 
@@ -466,8 +470,7 @@ class TransferClassifier(FashionNetClassifier):
             return "cache_features=False"
         if not whole_fit:
             return "partial_fit trains one epoch at a time: computing features costs an epoch"
-        backbone = next(layer for layer in self.model_.layers if isinstance(layer, keras.Model))
-        return _feature_cache.split_network(self.model_, backbone.name)
+        return _feature_cache.split_network(self.model_, self._backbone_model().name)
 
     def _cached_features(self, split: _feature_cache.NetworkSplit, X: np.ndarray) -> np.ndarray:
         key = _feature_cache.prefix_fingerprint(

@@ -388,7 +388,7 @@ def _backbone_facts(clf: Any) -> dict:
     return {
         "input_size": int(clf.input_size),
         "trainable_layers": int(clf.trainable_layers_),
-        "backbone_layers": len(clf.model_.get_layer(clf.backbone_.name).layers),
+        "backbone_layers": len(clf._backbone_model().layers),  # noqa: SLF001
         "head": list(clf.head) if clf.head is not None else list(clf.backbone_.head),
         "features_cached": bool(cache["used"]),
         "cache_note": (
