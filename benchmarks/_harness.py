@@ -68,3 +68,11 @@ def machine_line() -> str:
         f"{os.getloadavg()[0]:.1f} (other processes make timings noisy; 'CPU s' counts this "
         "process's CPU time, all threads, which a busy machine inflates less than wall time)"
     )
+
+
+def in_child(target: Callable[..., dict], *args: Any) -> dict:
+    """``target(*args)`` in a fresh spawned process: its peak RSS is its own."""
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
+        return pool.apply(target, args)

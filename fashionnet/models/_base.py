@@ -222,7 +222,7 @@ class FashionNetClassifier(KerasClassifier):
         seed = self._seed()
         with _restoring_global_rng(seed):
             X, y, sample_weight = self._setup(X, y, sample_weight, seed)
-            self._train(X, y, sample_weight, epochs=self.epochs, seed=seed)
+            self._train(X, y, sample_weight, epochs=self.epochs, seed=seed, whole_fit=True)
         return self
 
     def initialize(self, X: Any, y: Any) -> FashionNetClassifier:
@@ -309,10 +309,12 @@ class FashionNetClassifier(KerasClassifier):
                 f"{self.classes_.tolist()}; pass every class with classes= on the first call."
             )
         sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
-        self._train(X, y, sample_weight, epochs=1, seed=None)
+        self._train(X, y, sample_weight, epochs=1, seed=None, whole_fit=False)
         return self
 
-    def _train(self, X, y, sample_weight, *, epochs: int, seed: int | None) -> None:
+    def _train(
+        self, X, y, sample_weight, *, epochs: int, seed: int | None, whole_fit: bool
+    ) -> None:
         targets = (y[:, None] == self.classes_[None, :]).astype(keras.backend.floatx())
         has_validation = self.validation_split > 0
         if has_validation and int(X.shape[0] * self.validation_split) < 1:
@@ -325,9 +327,11 @@ class FashionNetClassifier(KerasClassifier):
             # Reseed after building so shuffling does not depend on how many
             # random numbers the network's initialisers consumed.
             keras.utils.set_random_seed(seed)
-        history = self.model_.fit(
+        history = self._fit_keras(
             X,
             targets,
+            whole_fit=whole_fit,
+            seed=seed,
             sample_weight=sample_weight,
             batch_size=self.batch_size,
             epochs=initial_epoch + epochs,
@@ -340,6 +344,18 @@ class FashionNetClassifier(KerasClassifier):
         new = pd.DataFrame(history.history)
         new.index = pd.RangeIndex(initial_epoch, initial_epoch + len(new), name="epoch")
         self.history_ = new if self.history_.empty else pd.concat([self.history_, new])
+
+    def _fit_keras(self, X, targets, *, whole_fit: bool, seed: int | None, **fit_kwargs: Any):
+        """Run Keras' ``fit`` of ``model_``; return its History.
+
+        ``whole_fit`` tells a fit from start to end (:meth:`fit`) from one
+        more epoch (:meth:`partial_fit`); Keras was just seeded with
+        ``seed``. Subclasses may train ``model_`` another way (the transfer
+        classifier trains its tail on cached features), as long as
+        ``model_``'s weights end up trained; they reseed Keras right before
+        their own ``fit``, so that shuffling and dropout repeat.
+        """
+        return self.model_.fit(X, targets, **fit_kwargs)
 
     def _make_callbacks(self, has_validation: bool) -> list:
         callbacks = list(self.callbacks or [])

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 
+from . import _feature_cache
 from ._base import FashionNetClassifier, _is_int, _is_real
 from ._layers import BackbonePreprocess, image_preprocessing
 
@@ -80,6 +82,10 @@ BACKBONES: dict[str, Backbone] = {
 
 #: Head and fine-tuning of backbones the study did not use: train the head only.
 _GENERIC_HEAD = (256, 0.2)
+
+#: Bytes of cached features kept at most, per cache folder (4 GiB: the
+#: features of all 60000 training images for either study backbone at 48x48).
+DEFAULT_CACHE_SIZE = 4 << 30
 
 
 def get_backbone(name: str) -> Backbone:
@@ -155,9 +161,11 @@ class TransferClassifier(FashionNetClassifier):
         from random weights.
     trainable_layers : int or None, default=None
         Number of the backbone's last layers that are trained; None uses the
-        backbone's default (5 for VGG16, 64 for ResNet152V2, else 0), also
-        with ``weights=None``; a value at least the backbone's number of
-        layers trains all of it.
+        backbone's default (5 for VGG16, 64 for ResNet152V2, else 0) with
+        pre-trained weights, and every layer with ``weights=None`` (frozen
+        random layers learn nothing: without weights the network trains
+        from scratch); a value at least the backbone's number of layers
+        trains all of it.
     head : sequence of int and float or None, default=None
         Dense head between backbone and output: an int adds
         ``Dense(units, activation="relu")``, a float in (0, 1) adds
@@ -199,6 +207,36 @@ class TransferClassifier(FashionNetClassifier):
         Mixed precision: the Keras dtype policy the network is built with
         (the output layer stays float32). None uses Keras' global policy,
         float32 unless changed. Saved models keep it.
+    cache_features : {"auto", True, False}, default="auto"
+        Train on cached outputs of the frozen part of the backbone. The
+        network is cut after its last frozen layer where one tensor carries
+        everything after it (VGG16 at the study's depth: after
+        ``block4_pool``; ResNet152V2: at the end of the residual block
+        before the first trainable layer, ``conv4_block33_out`` for the last
+        64 layers, since a cut inside a block would miss its shortcut). The
+        images go through the frozen prefix once per fit, batched, and the
+        trainable tail and head train on its outputs, with the same seeded
+        shuffling and dropout as without the cache. ``"auto"`` caches when
+        the prefix is frozen and deterministic and :meth:`fit` (not
+        ``partial_fit``) trains; True raises a ``ValueError`` saying why
+        when it cannot; False never caches.
+    cache_dir : str, path or None, default=None
+        Folder of the feature files, kept across fits and processes (a
+        later fit on the same images reuses them). None keeps the features
+        of this process in memory (memory-mapped temporary files above
+        1 GiB, removed when evicted and at exit). Either way the store is
+        shared by every estimator of the process, so clones in a search or
+        cross-validation reuse it; it is keyed by a fingerprint of the
+        frozen weights, the cut, ``input_size``, the input layout, the
+        dtype policy and ``cache_dtype``, and one digest per image, so a
+        fit on a subset of cached images (a CV fold) takes its rows from
+        them and any other change recomputes.
+    cache_size : int, default=4 GiB
+        Bytes of cached features kept at most (per ``cache_dir``); the
+        oldest sets are removed first.
+    cache_dtype : {"float32", "float16"}, default="float32"
+        Storage type of the cached features; float16 halves their memory
+        at a small loss of precision.
 
     Attributes
     ----------
@@ -219,7 +257,15 @@ class TransferClassifier(FashionNetClassifier):
     dtype_policy_ : str
         Name of the dtype policy the network was built with.
     model_ : keras.Model
-        The trained network, its preprocessing included.
+        The trained network, its preprocessing included (whole, also when
+        the tail trained on cached features: they share the layers).
+    trainable_layers_ : int
+        Number of the backbone's last layers that were trained.
+    cache_info_ : dict
+        How the last fit used the feature cache: ``used``, ``cut`` (the
+        backbone layer the network was cut after), ``event``
+        (``"computed"``, ``"reused"`` or ``"loaded"`` from ``cache_dir``),
+        ``features_shape``, or the ``reason`` it was not used.
     history_ : pandas.DataFrame
         One row per epoch: ``loss``, ``accuracy`` and, with validation data,
         ``val_loss``, ``val_accuracy``.
@@ -238,15 +284,18 @@ class TransferClassifier(FashionNetClassifier):
     Examples
     --------
     Random weights and a small head keep this example fast; use the default
-    ``weights="imagenet"`` for real work.
+    ``weights="imagenet"`` for real work. With the last 5 layers trainable,
+    the frozen blocks 1 to 4 run once and their features are cached.
 
     >>> from fashionnet.datasets import load_fashion_mnist
     >>> from fashionnet.models import TransferClassifier
     >>> X, y = load_fashion_mnist("test")
-    >>> clf = TransferClassifier("vgg16", weights=None, input_size=32, head=(16,),
-    ...                          epochs=1, random_state=0).fit(X[:64], y[:64])
+    >>> clf = TransferClassifier("vgg16", weights=None, trainable_layers=5, input_size=32,
+    ...                          head=(16,), epochs=1, random_state=0).fit(X[:64], y[:64])
     >>> clf.predict_proba(X[:3]).shape
     (3, 10)
+    >>> clf.cache_info_["cut"]
+    'block4_pool'
     """
 
     _pixel_range = 255.0
@@ -272,6 +321,10 @@ class TransferClassifier(FashionNetClassifier):
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        cache_features: bool | str = "auto",
+        cache_dir: str | os.PathLike | None = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        cache_dtype: str = "float32",
     ) -> None:
         super().__init__(
             learning_rate=learning_rate,
@@ -293,6 +346,10 @@ class TransferClassifier(FashionNetClassifier):
         self.head = head
         self.dropout = dropout
         self.input_size = input_size
+        self.cache_features = cache_features
+        self.cache_dir = cache_dir
+        self.cache_size = cache_size
+        self.cache_dtype = cache_dtype
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -322,6 +379,21 @@ class TransferClassifier(FashionNetClassifier):
                     "TransferClassifier: head items must be units (int >= 1) or dropout "
                     f"rates (float in [0, 1)); got {item!r} in head={self.head!r}."
                 )
+        if self.cache_features not in (True, False, "auto"):
+            raise ValueError(
+                "TransferClassifier: cache_features must be 'auto', True or False; "
+                f"got {self.cache_features!r}."
+            )
+        if not _is_int(self.cache_size) or self.cache_size < 0:
+            raise ValueError(
+                "TransferClassifier: cache_size must be a number of bytes (int >= 0); "
+                f"got {self.cache_size!r}."
+            )
+        if self.cache_dtype not in ("float32", "float16"):
+            raise ValueError(
+                "TransferClassifier: cache_dtype must be 'float32' or 'float16'; "
+                f"got {self.cache_dtype!r}."
+            )
         weights = self.weights
         if weights is not None and weights != "imagenet" and not Path(weights).is_file():
             raise ValueError(
@@ -343,6 +415,85 @@ class TransferClassifier(FashionNetClassifier):
     def _restore_fitted(self) -> None:
         self.backbone_ = get_backbone(self.backbone)
 
+    def _backbone_model(self) -> keras.Model:
+        """The backbone inside ``model_``, a nested :class:`keras.Model`."""
+        return next(layer for layer in self.model_.layers if isinstance(layer, keras.Model))
+
+    def _trainable_depth(self, spec: Backbone, n_layers: int) -> int:
+        """How many of the backbone's last layers train.
+
+        Without pre-trained weights a frozen layer holds random numbers, so
+        by default every layer trains (training from scratch); an explicit
+        ``trainable_layers`` is respected.
+        """
+        if self.trainable_layers is not None:
+            return int(self.trainable_layers)
+        return n_layers if self.weights is None else spec.trainable_layers
+
+    # ------------------------------------------------------------------ #
+    # training on cached features
+    # ------------------------------------------------------------------ #
+
+    def _fit_keras(self, X, targets, *, whole_fit: bool, seed: int | None, **fit_kwargs: Any):
+        self.cache_info_ = {"used": False, "reason": None, "cut": None, "event": None}
+        split = self._cache_split(whole_fit)
+        if isinstance(split, str):
+            self.cache_info_["reason"] = split
+            if self.cache_features is True:
+                raise ValueError(
+                    f"TransferClassifier: cache_features=True but the features cannot be "
+                    f"cached: {split}. Use cache_features='auto' (caches when it can) or "
+                    "False, or freeze the backbone's first layers with a smaller "
+                    "trainable_layers."
+                )
+            return super()._fit_keras(X, targets, whole_fit=whole_fit, seed=seed, **fit_kwargs)
+        features = self._cached_features(split, X)
+        tail = split.tail
+        tail.compile(
+            optimizer=self._make_optimizer(self._steps_per_epoch(X.shape[0])),
+            loss=self._make_loss(),
+            metrics=["accuracy"],
+        )
+        self.cache_info_.update(used=True, cut=split.cut, features_shape=list(features.shape))
+        if seed is not None:
+            # Computing features and compiling create TensorFlow ops, which move
+            # its op-level seeds: reseed so shuffling and dropout repeat the
+            # uncached fit's.
+            keras.utils.set_random_seed(seed)
+        if isinstance(features, np.memmap):
+            return _feature_cache.fit_on_memmap(tail, features, targets, **fit_kwargs)
+        return tail.fit(features, targets, **fit_kwargs)
+
+    def _cache_split(self, whole_fit: bool) -> _feature_cache.NetworkSplit | str:
+        """The frozen prefix and trainable tail of ``model_``, or why not."""
+        if self.cache_features is False:
+            return "cache_features=False"
+        if not whole_fit:
+            return "partial_fit trains one epoch at a time: computing features costs an epoch"
+        return _feature_cache.split_network(self.model_, self._backbone_model().name)
+
+    def _cached_features(self, split: _feature_cache.NetworkSplit, X: np.ndarray) -> np.ndarray:
+        key = _feature_cache.prefix_fingerprint(
+            split,
+            self.input_size,
+            self.image_shape_,
+            self.input_dtype_,
+            self.dtype_policy_,
+            self.cache_dtype,
+        )
+        cache = _feature_cache.shared_cache(self.cache_dir)
+        batch_size = max(self.batch_size, 256)
+
+        def extract(chunk: np.ndarray) -> np.ndarray:
+            return split.prefix.predict(chunk, batch_size=batch_size, verbose=0)
+
+        shape = tuple(int(d) for d in split.prefix.output.shape[1:])
+        features = cache.features(
+            key, X, extract, shape, dtype=self.cache_dtype, max_bytes=int(self.cache_size)
+        )
+        self.cache_info_["event"] = cache.last_event
+        return features
+
     def _build_network(self, inputs, n_classes: int):
         spec = get_backbone(self.backbone)
         self.backbone_ = spec
@@ -357,12 +508,10 @@ class TransferClassifier(FashionNetClassifier):
         )
         x = BackbonePreprocess(spec.module, name="backbone_preprocess")(x)
         base = _build_backbone(spec, size, self.weights)
-        trainable = (
-            spec.trainable_layers if self.trainable_layers is None else self.trainable_layers
-        )
-        n_frozen = max(len(base.layers) - trainable, 0)
+        n_frozen = max(len(base.layers) - self._trainable_depth(spec, len(base.layers)), 0)
         for layer in base.layers[:n_frozen]:
             layer.trainable = False
+        self.trainable_layers_ = len(base.layers) - n_frozen
         x = base(x)
         x = keras.layers.Flatten()(x)
         for item in self._head_layers(spec):

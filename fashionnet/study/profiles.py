@@ -23,6 +23,13 @@ SEED = 0
 #: Epochs of the compact ResNet in the quick profile (about 8 minutes of fit
 #: on 2 CPU cores), its learning-rate schedule compressed to fit them.
 QUICK_RESNET_EPOCHS = 8
+#: Training images of the quick profile's VGG16 and ResNet152V2 with ImageNet
+#: weights: their frozen layers run once per image (cached features), so
+#: they afford more images than the 1000 of uncached fine-tuning.
+QUICK_TRANSFER_IMAGES = (4000, 3000)
+#: Their training images when the ImageNet weights are missing and they train
+#: from scratch, every layer, in about the time fine-tuning took.
+QUICK_SCRATCH_IMAGES = (600, 300)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,14 @@ class ModelPlan:
         Take the tuning stage's best parameters on top of ``params``.
     save_model : bool, default=True
         Save the fitted model under ``models/``.
+    scratch_train_size : int or None, default=None
+        Training images when a pre-trained model falls back to random
+        weights: it then trains every layer from scratch, which costs far
+        more per image than fine-tuning on cached features. None keeps
+        ``train_size``.
+    scratch_params : dict, default={}
+        Parameters added to ``params`` for that fallback (a learning rate
+        that trains the whole network without collapsing).
     """
 
     stage: str
@@ -58,6 +73,8 @@ class ModelPlan:
     params: dict = field(default_factory=dict)
     tuned: bool = False
     save_model: bool = True
+    scratch_train_size: int | None = None
+    scratch_params: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -126,7 +143,7 @@ class StudyProfile:
 
 def _transfer_plans(
     *,
-    train_size: int | None,
+    train_size: int | None | tuple[int | None, int | None],
     test_size: int | None,
     epochs: int,
     batch_size: int,
@@ -134,28 +151,45 @@ def _transfer_plans(
     weights: str | None,
     save_model: bool,
     head: tuple | None = None,
+    scratch_train_sizes: tuple[int | None, int | None] = (None, None),
+    extra: dict | None = None,
 ) -> tuple[ModelPlan, ...]:
-    """The study's two fine-tuned backbones, trained alike."""
+    """The study's two fine-tuned backbones, trained alike.
+
+    ``train_size`` may be a pair (VGG16, ResNet152V2); so is
+    ``scratch_train_sizes``, the images of each when the ImageNet weights
+    are missing and it trains from scratch (Adam at 1e-4, which does not
+    collapse to one class as 1e-3 does).
+    """
     params = {
         "weights": weights,
         "input_size": input_size,
         "epochs": epochs,
         "batch_size": batch_size,
         "validation_split": 0.2,
+        **(extra or {}),
     }
     if head is not None:
         params["head"] = head
+    sizes = train_size if isinstance(train_size, tuple) else (train_size, train_size)
     return tuple(
         ModelPlan(
             stage=key,
             model=key,
             title=f"{display} transfer",
-            train_size=train_size,
+            train_size=size,
             test_size=test_size,
             params=dict(params),
             save_model=save_model,
+            scratch_train_size=scratch_size,
+            scratch_params={"learning_rate": 1e-4},
         )
-        for key, display in (("vgg16", "VGG16"), ("resnet152v2", "ResNet152V2"))
+        for (key, display), size, scratch_size in zip(
+            (("vgg16", "VGG16"), ("resnet152v2", "ResNet152V2")),
+            sizes,
+            scratch_train_sizes,
+            strict=True,
+        )
     )
 
 
@@ -261,13 +295,14 @@ QUICK = StudyProfile(
         _lenet_plan(6000, None, 2),
         _lenet_sgd_plan(None, None, epochs=5, batch_size=32),
         *_transfer_plans(
-            train_size=1000,
+            train_size=QUICK_TRANSFER_IMAGES,
             test_size=1000,
             epochs=2,
             batch_size=64,
             input_size=48,
             weights="imagenet",
             save_model=True,
+            scratch_train_sizes=QUICK_SCRATCH_IMAGES,
         ),
         _resnet_plan(None, None, {"epochs": QUICK_RESNET_EPOCHS}),
     ),
@@ -296,6 +331,8 @@ SMOKE = StudyProfile(
             weights=None,
             save_model=False,
             head=(16,),
+            # Two trainable layers: the smoke run goes through the feature cache.
+            extra={"trainable_layers": 2},
         ),
         _resnet_plan(300, 200, {"width": 4, "epochs": 1, "batch_size": 64}),
     ),

@@ -9,6 +9,7 @@ its section without code here.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fashionnet.registry import get_model
@@ -186,8 +187,11 @@ def _section_models(doc: Report, m: dict) -> None:
         if spec.pretrained:
             text += (
                 f"{_fmt(s['input_size'])}x{_fmt(s['input_size'])}x3 input, last "
-                f"{_fmt(s['trainable_layers'])} backbone layers trainable, head "
-                f"{_head(s['head'])}; weights: {s['weights_note']}."
+                f"{_fmt(s['trainable_layers'])} of {_fmt(s['backbone_layers'])} backbone "
+                "layers trainable, head "
+                f"{_head(s['head'])}; weights: {s['weights_note']}; "
+                f"{_fmt(s['train_images'])} training images, "
+                f"{s.get('cache_note', 'features not cached')}."
             )
         else:
             text += spec.summary
@@ -374,10 +378,20 @@ def _transfer_verdict(m: dict, gain: float) -> str:
             f"{_fmt(m[s]['trainable_layers'])} for {get_model(m[s]['model']).display}"
             for s in random_init
         )
-        verdict += (
-            " The transfer models ran WITHOUT ImageNet weights (random initialisation): "
-            "only their last backbone layers (" + layers + ") and the head learned, on "
-            "top of frozen random features, so their numbers say nothing about transfer "
-            "learning."
+        scratch = all(
+            m[s]["trainable_layers"] >= m[s].get("backbone_layers", math.inf) for s in random_init
         )
+        if scratch:
+            verdict += (
+                " The transfer models ran WITHOUT ImageNet weights: they were trained from "
+                "scratch, every layer (" + layers + "), on few images, so their numbers say "
+                "nothing about transfer learning and are not comparable to the study's."
+            )
+        else:
+            verdict += (
+                " The transfer models ran WITHOUT ImageNet weights (random initialisation): "
+                "only their last backbone layers (" + layers + ") and the head learned, on "
+                "top of frozen random features, so their numbers say nothing about transfer "
+                "learning."
+            )
     return verdict

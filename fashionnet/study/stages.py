@@ -317,7 +317,11 @@ def train_model(
     X_test, y_test = data.subset("test", plan.test_size)
     bars = ProgressBar("fit", 1, progress, run_eagerly)
 
-    def fit(**override: Any) -> Any:
+    def fit(*, scratch: bool = False, **override: Any) -> Any:
+        nonlocal X, y
+        if scratch:  # random weights: every layer trains, on the plan's scratch images
+            X, y = data.subset("train", plan.scratch_train_size or plan.train_size)
+            override = {**plan.scratch_params, **override}
         estimator = spec.make(**{**params, **override, "random_state": SEED, "callbacks": [bars]})
         return estimator.fit(X, y)
 
@@ -333,7 +337,8 @@ def train_model(
     metrics = {
         "model": spec.key,
         "title": plan.title,
-        "params": _plain_params(params),
+        # As fitted: a fallback to random weights changes some of them.
+        "params": _plain_params({k: clf.get_params()[k] for k in (*params, *plan.scratch_params)}),
         "train_images": int(len(y)),
         "fit_seconds": fit_time,
         **facts,
@@ -369,19 +374,28 @@ def _fit_pretrained(fit: Callable, weights: Any, progress: ProgressStream, displ
             facts["weights_error"] = " ".join(str(exc).split())
             facts["weights_note"] = (
                 "random initialisation (weights=None): the ImageNet weights could not be "
-                "downloaded (no network?), so these are NOT the numbers of a pre-trained "
-                "backbone"
+                "downloaded (no network?), so the network was trained from scratch, every "
+                "layer; these are NOT the numbers of a pre-trained backbone"
             )
             progress.line(f"  {display}: {facts['weights_note']}")
             facts["start"] = time.perf_counter()
+            return fit(weights=None, scratch=True), facts
     return fit(weights=None), facts
 
 
 def _backbone_facts(clf: Any) -> dict:
+    cache = clf.cache_info_
     return {
         "input_size": int(clf.input_size),
-        "trainable_layers": int(clf.backbone_.trainable_layers),
+        "trainable_layers": int(clf.trainable_layers_),
+        "backbone_layers": len(clf._backbone_model().layers),  # noqa: SLF001
         "head": list(clf.head) if clf.head is not None else list(clf.backbone_.head),
+        "features_cached": bool(cache["used"]),
+        "cache_note": (
+            f"frozen-backbone features cached (cut after {cache['cut']}), computed once"
+            if cache["used"]
+            else f"features not cached: {cache['reason']}"
+        ),
     }
 
 

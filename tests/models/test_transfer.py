@@ -8,8 +8,17 @@ import pytest
 
 from fashionnet.models import BACKBONES, TransferClassifier, get_backbone
 
-# Random weights, the smallest input VGG16 takes and a tiny head: fast plumbing.
-TINY = dict(weights=None, input_size=32, head=(8,), epochs=1, batch_size=16, random_state=0)
+# Random weights at the study's VGG16 depth, the smallest input VGG16 takes and
+# a tiny head: fast plumbing.
+TINY = dict(
+    weights=None,
+    trainable_layers=5,
+    input_size=32,
+    head=(8,),
+    epochs=1,
+    batch_size=16,
+    random_state=0,
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +81,19 @@ def test_graph_does_the_preparation(vgg):
 
 
 def test_trainable_layers(vgg, data, tmp_path):
-    # The default is the study's fine-tuning depth, the last 5 layers, with
-    # random weights (the vgg fixture) and with a weights file alike.
+    # An explicit depth is respected with random weights (the vgg fixture).
     backbone = vgg.model_.get_layer("vgg16")
     trainable = [layer.name for layer in backbone.layers if layer.trainable]
     assert trainable == [layer.name for layer in backbone.layers[-5:]]
+    # By default, random weights train every layer (from scratch) ...
+    scratch = TransferClassifier("vgg16", **{**TINY, "trainable_layers": None}).initialize(*data)
+    assert all(layer.trainable for layer in scratch.model_.get_layer("vgg16").layers)
+    assert scratch.trainable_layers_ == len(scratch.model_.get_layer("vgg16").layers)
+    # ... and a weights file the study's fine-tuning depth, the last 5 layers.
     path = tmp_path / "vgg16_notop.weights.h5"
     get_backbone("vgg16").build(32, None).save_weights(path)
-    tuned = TransferClassifier("vgg16", **{**TINY, "weights": str(path)}).fit(*data)
+    params = {**TINY, "weights": str(path), "trainable_layers": None}
+    tuned = TransferClassifier("vgg16", **params).fit(*data)
     backbone = tuned.model_.get_layer("vgg16")
     trainable = [layer.name for layer in backbone.layers if layer.trainable]
     assert trainable == [layer.name for layer in backbone.layers[-5:]]
@@ -136,6 +150,9 @@ def test_imagenet_offline_names_the_file(monkeypatch, data):
         ({"head": (64, 1.5)}, "head items"),
         ({"dropout": 1.0}, "dropout"),
         ({"trainable_layers": -1}, "trainable_layers"),
+        ({"cache_features": "yes"}, "cache_features must be"),
+        ({"cache_dtype": "float64"}, "cache_dtype must be"),
+        ({"cache_size": -1}, "cache_size must be"),
     ],
 )
 def test_bad_parameters(params, match, data):

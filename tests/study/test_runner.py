@@ -316,7 +316,10 @@ def test_profiles_match_the_study():
         assert 1.0 not in profile.learning_rates
     rows = reductions(PROFILES["quick"])
     assert {r["setting"] for r in rows} >= {"tuning trials", "LeNet-5 training images"}
-    assert {"setting": "VGG16 transfer: training images", "full": "all", "this_run": 1000} in rows
+    assert {"setting": "VGG16 transfer: training images", "full": "all", "this_run": 4000} in rows
+    # Without ImageNet weights the transfer models train from scratch on fewer images.
+    quick = PROFILES["quick"].plan("vgg16")
+    assert quick.scratch_train_size < quick.train_size
     assert reductions(full) == []
 
 
