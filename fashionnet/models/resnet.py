@@ -105,9 +105,10 @@ class ResNetClassifier(FashionNetClassifier):
 
     The model's first layers reshape the images and scale them to 0..1;
     during training only, they flip them left-right and shift them by up to
-    10% (``erasing`` adds random erasing); then they standardise the pixels with the training set's mean and standard
-    deviation. The network (:func:`residual_network`) is a 3 x 3 stem
-    convolution and three stages of 2, 4 and 8 times ``width`` channels,
+    10% (``erasing`` adds random erasing); then they standardise the pixels
+    with the training set's mean and standard deviation. The network
+    (:func:`residual_network`) is a 3 x 3 stem convolution and three stages
+    of 2, 4 and 8 times ``width`` channels,
     each a convolution and a 2 x 2 max pooling, with ``depth`` residual
     blocks after the first and the last stage (the layout of ResNet-9),
     batch normalisation and ReLU after every convolution, global average

@@ -381,7 +381,9 @@ def reductions(profile: StudyProfile) -> list[dict]:
             if reference[key] != plan[key]:
                 rows.append(_row(f"{plan['title']}: {what}", reference[key], plan[key], True))
         for name in sorted(set(reference["params"]) | set(plan["params"])):
-            before, now = reference["params"].get(name), plan["params"].get(name)
+            # A parameter a plan leaves out is the estimator's default.
+            before = reference["params"].get(name, "default")
+            now = plan["params"].get(name, "default")
             if before != now:
                 rows.append(_row(f"{plan['title']}: {name}", before, now, False))
     return rows

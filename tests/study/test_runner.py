@@ -317,6 +317,9 @@ def test_profiles_match_the_study():
     rows = reductions(PROFILES["quick"])
     assert {r["setting"] for r in rows} >= {"tuning trials", "LeNet-5 training images"}
     assert {"setting": "VGG16 transfer: training images", "full": "all", "this_run": 4000} in rows
+    # The full profile leaves the compact ResNet's epochs to its default.
+    resnet_epochs = "Compact ResNet (beyond the study): epochs"
+    assert {"setting": resnet_epochs, "full": "default", "this_run": 7} in rows
     # Without ImageNet weights the transfer models train from scratch on fewer images.
     quick = PROFILES["quick"].plan("vgg16")
     assert quick.scratch_train_size < quick.train_size
