@@ -190,6 +190,18 @@ def _study_lenet(keras, n_classes: int = 10):
     )
 
 
+def _compiled_study_lenet(keras):
+    """The study's LeNet-5 as a plain-Keras user compiles it, seeded."""
+    keras.utils.set_random_seed(0)
+    model = _study_lenet(keras)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
 def _lenet_plain_keras(batch_size: int, n_images: int) -> dict:
     import keras
     import numpy as np
@@ -202,13 +214,7 @@ def _lenet_plain_keras(batch_size: int, n_images: int) -> dict:
     # What users do: scale to float32, pad to 32x32, add the channel axis.
     X = np.pad(X / 255, ((0, 0), (2, 2), (2, 2))).astype("float32")[..., None]
     Y = keras.utils.to_categorical(y, 10)
-    keras.utils.set_random_seed(0)
-    model = _study_lenet(keras)
-    model.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        loss="categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+    model = _compiled_study_lenet(keras)
     timer = epoch_timer()
     fit_start = time.perf_counter()
     model.fit(X, Y, batch_size=batch_size, epochs=LENET_EPOCHS, verbose=0, callbacks=[timer])

@@ -45,7 +45,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from bench_fit import _in_child, _study_lenet, epoch_timer
+from bench_fit import _compiled_study_lenet, _in_child, epoch_timer
 
 EPOCHS = 3  # the first and two steady epochs
 BATCH = 128
@@ -121,6 +121,12 @@ def _fashionnet_run(spec, scale: Scale, data) -> dict:
     params = {"epochs": EPOCHS, "batch_size": BATCH, "random_state": 0}
     if "weights" in names:
         params["weights"] = None
+    if "trainable_layers" in names:
+        # The study's fine-tuning depth, as the plain twin trains it (with
+        # weights=None the estimator would train every layer).
+        from fashionnet.models.transfer import get_backbone
+
+        params["trainable_layers"] = get_backbone(spec.params["backbone"]).trainable_layers
     if "input_size" in names:
         params["input_size"] = scale.input_size
     timer = epoch_timer()
@@ -145,13 +151,7 @@ def _plain_lenet(scale: Scale, data) -> dict:
     def prepare(images):
         return np.pad(images / 255, ((0, 0), (2, 2), (2, 2))).astype("float32")[..., None]
 
-    keras.utils.set_random_seed(0)
-    model = _study_lenet(keras)
-    model.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        loss="categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+    model = _compiled_study_lenet(keras)
     return _plain_fit(model, prepare, data, start)
 
 
