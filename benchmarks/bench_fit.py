@@ -45,12 +45,11 @@ Timings on a loaded machine are noisy: compare ratios from one run.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import statistics
 import time
 
-from _harness import machine_line, peak_rss_bytes
+from _harness import in_child, machine_line, peak_rss_bytes
 
 from fashionnet._backend import configured_backend
 
@@ -80,12 +79,6 @@ RESNET_FLOOR = 0.930
 
 def _peak_rss_mb() -> float:
     return peak_rss_bytes() / 2**20
-
-
-def _in_child(target, *args) -> dict:
-    ctx = mp.get_context("spawn")
-    with ctx.Pool(1, maxtasksperchild=1) as pool:
-        return pool.apply(target, args)
 
 
 # --------------------------------------------------------------------------- LeNet
@@ -231,8 +224,8 @@ def bench_lenet(repeat: int, batch_size: int, n_images: int = 60000) -> dict:
     runs = {"fashionnet": [], "keras": []}
     for _ in range(repeat):
         # Interleave so that background load hits both sides alike.
-        runs["fashionnet"].append(_in_child(_lenet_fashionnet, batch_size, n_images))
-        runs["keras"].append(_in_child(_lenet_plain_keras, batch_size, n_images))
+        runs["fashionnet"].append(in_child(_lenet_fashionnet, batch_size, n_images))
+        runs["keras"].append(in_child(_lenet_plain_keras, batch_size, n_images))
     summary = {
         side: {key: statistics.median(r[key] for r in results) for key in results[0]}
         for side, results in runs.items()
@@ -346,8 +339,8 @@ def _transfer_study_preparation(n_images: int) -> dict:
 
 
 def bench_transfer(n_images: int) -> dict:
-    ours = _in_child(_transfer_fashionnet, n_images)
-    study = _in_child(_transfer_study_preparation, n_images)
+    ours = in_child(_transfer_fashionnet, n_images)
+    study = in_child(_transfer_study_preparation, n_images)
     print(f"\nTransferClassifier('vgg16', weights=None, input_size=48), 1 epoch, {n_images} images")
     print(
         f"  fashionnet, whole fit:        peak RSS {ours['peak_rss_mb']:8.0f} MB, "
@@ -462,7 +455,7 @@ def _has_gpu() -> bool:
 
 def bench_resnet(epochs: int | None, dtype_policy: str | None) -> dict:
     print(f"\nResNetClassifier, full data ({machine_line()})")
-    result = _in_child(_resnet_run, epochs, dtype_policy)
+    result = in_child(_resnet_run, epochs, dtype_policy)
     target, budget = RESNET_TARGETS[result["device"]]
     best = max(result["test_accuracy"], result["test_accuracy_tta"])
     epoch_s = result["epoch_s"]
@@ -502,7 +495,7 @@ def bench_accuracy(recipe_name: str, epochs: int | None) -> dict:
     recipe = dict(RECIPES[recipe_name])
     if epochs is not None:
         recipe["epochs"] = epochs
-    result = _in_child(_accuracy_run, recipe)
+    result = in_child(_accuracy_run, recipe)
     result["recipe"] = {"name": recipe_name, **recipe, "batch_size": ACCURACY_BATCH}
     print(f"\nStudy's LeNet-5 architecture, full data, recipe {result['recipe']}")
     print(

@@ -45,7 +45,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from bench_fit import _compiled_study_lenet, _in_child, epoch_timer
+from _harness import in_child
+from bench_fit import _compiled_study_lenet, epoch_timer
 
 EPOCHS = 3  # the first and two steady epochs
 BATCH = 128
@@ -248,8 +249,8 @@ def bench_models(scale: Scale, keys: list[str] | None) -> list[dict]:
             continue
         if keys is None and spec.pretrained and not scale.pretrained:
             continue
-        ours = _in_child(_fashionnet_child, spec.key, scale)
-        plain = _in_child(_plain_child, spec.key, scale) if _has_plain_twin(spec) else None
+        ours = in_child(_fashionnet_child, spec.key, scale)
+        plain = in_child(_plain_child, spec.key, scale) if _has_plain_twin(spec) else None
         rows.append({"key": spec.key, "display": spec.display, "fashionnet": ours, "plain": plain})
         print(f"  {spec.display}: done", file=sys.stderr)
     return rows
@@ -426,11 +427,11 @@ def main(argv: list[str] | None = None) -> int:
     scale = TINY_SCALE if args.tiny else FULL_SCALE
     studies_asked = scale.studies if args.studies is None else args.studies.split(",")
     begin = time.perf_counter()
-    device = _in_child(device_line)
+    device = in_child(device_line)
     print(device, file=sys.stderr)
     models = bench_models(scale, args.models.split(",") if args.models else None)
-    search = None if args.skip_search else _in_child(bench_search, scale)
-    studies = {p: _in_child(bench_study, p) for p in studies_asked if p and p != "none"}
+    search = None if args.skip_search else in_child(bench_search, scale)
+    studies = {p: in_child(bench_study, p) for p in studies_asked if p and p != "none"}
     full = estimate_full(models, studies, scale.train or 60000)
     print(table(device, models, search, studies, full))
     if full is not None:
