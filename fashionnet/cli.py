@@ -397,6 +397,8 @@ def _cmd_study(args: argparse.Namespace) -> int:
     for row in rows:
         note = "" if row["weights"] != "none" else "  (no ImageNet weights)"
         print(f"{row['model']:<56} {row['test_accuracy']:.4f}{note}")
+    for title in result.metrics["comparison"].get("skipped", []):
+        print(f"{title:<56} skipped (no ImageNet weights)")
     print(
         f"\nreport: {result.report_path} (and report.html); {len(result.ran)} stages run, "
         f"{len(result.skipped)} resumed; {result.seconds:.1f} s"

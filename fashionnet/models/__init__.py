@@ -5,6 +5,7 @@
   past the study's best model.
 - :class:`TransferClassifier` -- an ImageNet backbone (VGG16, ResNet152V2 or
   any ``keras.applications`` model) with a dense head, fine-tuned.
+- :func:`clear_feature_cache` -- free the features cached for transfer fits.
 - :func:`load_model` -- load a classifier saved with ``save(path)``.
 - :class:`FashionNetClassifier` -- their base class over scikeras'
   ``KerasClassifier``.
@@ -23,7 +24,13 @@ from ._base import FashionNetClassifier  # noqa: E402
 from .lenet import LeNet5Classifier  # noqa: E402
 from .persistence import DamagedModelError, load_model  # noqa: E402
 from .resnet import ResNetClassifier  # noqa: E402
-from .transfer import BACKBONES, Backbone, TransferClassifier, get_backbone  # noqa: E402
+from .transfer import (  # noqa: E402
+    BACKBONES,
+    Backbone,
+    TransferClassifier,
+    clear_feature_cache,
+    get_backbone,
+)
 
 __all__ = [
     "FashionNetClassifier",
@@ -35,4 +42,5 @@ __all__ = [
     "Backbone",
     "BACKBONES",
     "get_backbone",
+    "clear_feature_cache",
 ]

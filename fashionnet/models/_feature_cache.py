@@ -99,7 +99,10 @@ def _inbound_indices(model: keras.Model) -> list[list[int]]:
     for layer in model.layers:
         sources = []
         for node in layer._inbound_nodes:  # noqa: SLF001 - the graph has no public walk
-            sources += [index[id(t._keras_history[0])] for t in node.input_tensors]  # noqa: SLF001
+            # A node of another graph (a tail model built by an earlier split)
+            # may read a layer outside this model: it says nothing of this one.
+            read = (index.get(id(t._keras_history[0])) for t in node.input_tensors)  # noqa: SLF001
+            sources += [i for i in read if i is not None]
         inbound.append(sources)
     return inbound
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from . import _feature_cache
 from ._base import FashionNetClassifier, _is_int, _is_real
 from ._layers import BackbonePreprocess, image_preprocessing
 
-__all__ = ["Backbone", "BACKBONES", "get_backbone", "TransferClassifier"]
+__all__ = ["Backbone", "BACKBONES", "get_backbone", "TransferClassifier", "clear_feature_cache"]
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,9 @@ class TransferClassifier(FashionNetClassifier):
         How the last fit used the feature cache: ``used``, ``cut`` (the
         backbone layer the network was cut after), ``event``
         (``"computed"``, ``"reused"`` or ``"loaded"`` from ``cache_dir``),
-        ``features_shape``, or the ``reason`` it was not used.
+        ``features_shape``, ``seconds`` (spent computing, loading or
+        selecting the features: the whole cost of the frozen part), or the
+        ``reason`` it was not used.
     history_ : pandas.DataFrame
         One row per epoch: ``loss``, ``accuracy`` and, with validation data,
         ``val_loss``, ``val_accuracy``.
@@ -488,10 +491,11 @@ class TransferClassifier(FashionNetClassifier):
             return split.prefix.predict(chunk, batch_size=batch_size, verbose=0)
 
         shape = tuple(int(d) for d in split.prefix.output.shape[1:])
+        start = time.perf_counter()
         features = cache.features(
             key, X, extract, shape, dtype=self.cache_dtype, max_bytes=int(self.cache_size)
         )
-        self.cache_info_["event"] = cache.last_event
+        self.cache_info_.update(event=cache.last_event, seconds=time.perf_counter() - start)
         return features
 
     def _build_network(self, inputs, n_classes: int):
@@ -521,6 +525,29 @@ class TransferClassifier(FashionNetClassifier):
             else:
                 x = keras.layers.Dense(int(item), activation="relu")(x)
         return self._classes_layer(n_classes)(x)
+
+
+def clear_feature_cache(cache_dir: str | os.PathLike | None = None) -> None:
+    """Forget the cached backbone features this process keeps for ``cache_dir``.
+
+    Features are kept across fits, in a store shared by every
+    :class:`TransferClassifier` of the process (so that the clones a search
+    or a cross-validation fits reuse them), until ``cache_size`` evicts them
+    or the process exits. This frees them now: the memory, and the
+    temporary files of ``cache_dir=None``. Files in a named ``cache_dir``
+    are kept on disk for later processes; delete the folder to remove them.
+
+    Parameters
+    ----------
+    cache_dir : str, path or None, default=None
+        The ``cache_dir`` of the estimators whose features to forget.
+
+    Examples
+    --------
+    >>> from fashionnet.models import clear_feature_cache
+    >>> clear_feature_cache()
+    """
+    _feature_cache.shared_cache(cache_dir).clear()
 
 
 def _build_backbone(spec: Backbone, size: int, weights: Any) -> keras.Model:

@@ -92,7 +92,14 @@ def conclusion_facts(profile: StudyProfile, results: dict) -> dict:
     facts["gap_to_study_best"] = abs(best["test_accuracy"] - study_best[0])
     facts["best_vs_study_best"] = _direction(best["test_accuracy"] - study_best[0])
     tuned = next((p for p in profile.models if p.tuned), None)
-    pretrained = [p for p in profile.models if get_model(p.model).pretrained]
+    pretrained = [
+        p
+        for p in profile.models
+        if get_model(p.model).pretrained and not results[p.stage].get("skipped")
+    ]
+    skipped = [p for p in profile.models if results[p.stage].get("skipped")]
+    if skipped:
+        facts["skipped_models"] = [p.title for p in skipped]
     if tuned is not None:
         single = results[tuned.stage]["test_accuracy"]
         cv = results["cross_validation"]["summary"]

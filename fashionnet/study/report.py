@@ -96,7 +96,12 @@ def _section_data(doc: Report, m: dict) -> None:
     rows = [
         ["LeNet-5 tuning and cross-validation", d["lenet_train_images"], d["lenet_test_images"]]
     ]
-    rows += [[m[s]["title"], m[s]["train_images"], m[s]["test_images"]] for s in _stages(m)]
+    rows += [
+        [m[s]["title"], "skipped", "skipped"]
+        if m[s].get("skipped")
+        else [m[s]["title"], m[s]["train_images"], m[s]["test_images"]]
+        for s in _stages(m)
+    ]
     doc.table(["used for", "training images", "test images"], rows)
     doc.heading("Audit", level=3)
     doc.paragraph(
@@ -184,6 +189,9 @@ def _section_models(doc: Report, m: dict) -> None:
         s = m[stage]
         spec = get_model(s["model"])
         text = f"{s['title']} (`{spec.class_name}`, `--model {spec.key}`): "
+        if s.get("skipped"):
+            items.append(text + f"**{s['weights_note']}**.")
+            continue
         if spec.pretrained:
             text += (
                 f"{_fmt(s['input_size'])}x{_fmt(s['input_size'])}x3 input, last "
@@ -263,6 +271,13 @@ def _section_results(doc: Report, m: dict) -> None:
     for stage in _stages(m):
         s = m[stage]
         doc.heading(s["title"], level=3)
+        if s.get("skipped"):
+            doc.paragraph(
+                f"**Skipped, {s['weights_note']}.** {s['weights_error']} The numbers of this "
+                "model without its pre-trained weights would say nothing about transfer "
+                "learning."
+            )
+            continue
         held_out = " (0.2 held out for validation)" if "final_val_accuracy" in s else ""
         text = (
             f"Trained on {_fmt(s['train_images'])} images{held_out} for "
@@ -318,6 +333,12 @@ def _section_comparison(doc: Report, m: dict) -> None:
             for r in m["comparison"]["rows"]
         ],
     )
+    skipped = m["comparison"].get("skipped") or []
+    if skipped:
+        doc.paragraph(
+            f"Not compared: {', '.join(skipped)}, skipped for want of ImageNet weights "
+            "(see 6. Results)."
+        )
 
 
 def _weights_label(weights: str) -> str:
@@ -340,6 +361,12 @@ def _section_conclusion(doc: Report, m: dict) -> None:
     )
     if "best_transfer_minus_lenet" in c:
         points.append(_transfer_verdict(m, c["best_transfer_minus_lenet"]))
+    if c.get("skipped_models"):
+        points.append(
+            f"Not trained: {', '.join(c['skipped_models'])}. Their ImageNet weights could "
+            "not be downloaded; copy the weight files into Keras' cache (`~/.keras/models/`) "
+            "and run again to include them (finished stages are kept)."
+        )
     if "cv_mean_is" in c:
         points.append(
             f"The mean test accuracy of the cross-validation folds is {c['cv_mean_is']} the "
@@ -372,7 +399,9 @@ def _transfer_verdict(m: dict, gain: float) -> str:
             f"Neither transfer model beats the tuned LeNet-5 here (best difference "
             f"{_fmt(gain)}), unlike the study."
         )
-    random_init = [s for s in _stages(m) if m[s].get("weights") == "none"]
+    random_init = [
+        s for s in _stages(m) if m[s].get("weights") == "none" and not m[s].get("skipped")
+    ]
     if random_init:
         layers = ", ".join(
             f"{_fmt(m[s]['trainable_layers'])} for {get_model(m[s]['model']).display}"

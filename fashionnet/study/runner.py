@@ -234,6 +234,8 @@ def _run(
         for i, stage in enumerate(stages, start=1):
             stale = any(name in ran for name in stage.reads)
             record = None if stale else load_record(out, stage.name)
+            if record is not None and record["metrics"].get("skipped"):
+                record = None  # skipped for want of its weights: they may be there now
             head = f"[{i}/{len(stages)}] {stage.title}"
             if record is not None:
                 results[stage.name] = record["metrics"]

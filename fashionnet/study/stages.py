@@ -305,8 +305,8 @@ def train_model(
     ``plan.params`` (with the tuning stage's best parameters when
     ``plan.tuned``) go to :meth:`fashionnet.registry.ModelSpec.make`. A
     pretrained model asked for ``weights="imagenet"`` that cannot get them
-    (no network) is trained from random weights instead, and its metrics
-    say so.
+    (no network) is trained from random weights instead, or skipped, as
+    ``plan.without_weights`` says; its metrics say which.
     """
     from fashionnet.callbacks import ProgressBar
     from fashionnet.plotting import plot_history
@@ -318,9 +318,7 @@ def train_model(
     bars = ProgressBar("fit", 1, progress, run_eagerly)
 
     def fit(*, scratch: bool = False, **override: Any) -> Any:
-        nonlocal X, y
-        if scratch:  # random weights: every layer trains, on the plan's scratch images
-            X, y = data.subset("train", plan.scratch_train_size or plan.train_size)
+        if scratch:  # random weights: every layer trains
             override = {**plan.scratch_params, **override}
         estimator = spec.make(**{**params, **override, "random_state": SEED, "callbacks": [bars]})
         return estimator.fit(X, y)
@@ -328,8 +326,11 @@ def train_model(
     facts: dict[str, Any] = {}
     start = time.perf_counter()
     if spec.pretrained:
-        clf, facts = _fit_pretrained(fit, params.get("weights"), progress, spec.display)
+        weights = params.get("weights")
+        clf, facts = _fit_pretrained(fit, weights, progress, spec.display, plan.without_weights)
         start = facts.pop("start") or start
+        if clf is None:
+            return {"model": spec.key, "title": plan.title, "skipped": True, **facts}
     else:
         clf = fit()
     fit_time = time.perf_counter() - start
@@ -354,8 +355,14 @@ def train_model(
     return metrics
 
 
-def _fit_pretrained(fit: Callable, weights: Any, progress: ProgressStream, display: str):
-    """Fit with ImageNet weights when asked and available, else from random weights."""
+def _fit_pretrained(
+    fit: Callable, weights: Any, progress: ProgressStream, display: str, without_weights: str
+):
+    """Fit with ImageNet weights when asked and available, else as ``without_weights`` says.
+
+    Returns the fitted estimator (None when skipped) and the facts of the
+    report: which weights, and why.
+    """
     facts: dict[str, Any] = {
         "weights": "none",
         "weights_note": "random initialisation (weights=None): this profile does not fetch "
@@ -372,6 +379,15 @@ def _fit_pretrained(fit: Callable, weights: Any, progress: ProgressStream, displ
             return clf, facts
         except OSError as exc:
             facts["weights_error"] = " ".join(str(exc).split())
+            if without_weights == "skip":
+                facts.update(
+                    weights="missing",
+                    weights_note="not trained: the ImageNet weights could not be downloaded "
+                    "(no network?), and this profile does not train the network from scratch "
+                    "instead (that takes a GPU; the full profile does)",
+                )
+                progress.line(f"  {display}: skipped, no ImageNet weights")
+                return None, facts
             facts["weights_note"] = (
                 "random initialisation (weights=None): the ImageNet weights could not be "
                 "downloaded (no network?), so the network was trained from scratch, every "
@@ -449,8 +465,12 @@ def compare(*, profile: StudyProfile, results: dict) -> dict:
     )
     entries: dict[str, Any] = {}
     rows_of: dict[str, dict] = {}
+    skipped = []
     for plan in profile.models:
         stage = results[plan.stage]
+        if stage.get("skipped"):
+            skipped.append(plan.title)
+            continue
         entries[plan.title] = stage["test_accuracy"]
         rows_of[plan.title] = {
             "key": plan.stage,
@@ -481,7 +501,7 @@ def compare(*, profile: StudyProfile, results: dict) -> dict:
                 "study_test_accuracy": extra["study_test_accuracy"],
             }
         )
-    return {"rows": rows}
+    return {"rows": rows, "skipped": skipped}
 
 
 # --------------------------------------------------------------------------- the run

@@ -46,6 +46,10 @@ def test_cached_fit_predicts_as_the_uncached_one(pair, small_test):
     # VGG16 is cut after block4_pool, its last weightless frozen layer.
     assert cached.cache_info_["cut"] == "block4_pool"
     assert cached.cache_info_["event"] == "computed"
+    assert cached.cache_info_["seconds"] > 0
+    # The fit's split left nodes of its tail graph on the layers: a second
+    # split of the same network finds the same cut.
+    assert _feature_cache.split_network(cached.model_, "vgg16").cut == "block4_pool"
     # model_ is the whole network: raw pixels in, the backbone nested inside.
     assert cached.model_.input.dtype == "uint8"
     assert [layer.name for layer in cached.model_.layers][:1] == ["pixels"]
@@ -114,3 +118,15 @@ def test_resnet152v2_splits_at_a_block_boundary(data):
     tail = {w.path for w in split.tail.trainable_weights}
     assert tail == {w.path for w in clf.model_.trainable_weights}
     assert not split.prefix.trainable_weights
+
+
+def test_clear_feature_cache_frees_the_store(data):
+    from fashionnet.models import clear_feature_cache
+
+    clf = TransferClassifier(**FAST).fit(*data)
+    assert clf.cache_info_["used"]
+    assert _feature_cache.shared_cache(None)._entries
+    clear_feature_cache()
+    assert not _feature_cache.shared_cache(None)._entries
+    again = TransferClassifier(**FAST).fit(*data)
+    assert again.cache_info_["event"] == "computed"

@@ -6,6 +6,7 @@ every test reads its output.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -320,10 +321,47 @@ def test_profiles_match_the_study():
     # The full profile leaves the compact ResNet's epochs to its default.
     resnet_epochs = "Compact ResNet (beyond the study): epochs"
     assert {"setting": resnet_epochs, "full": "default", "this_run": 7} in rows
-    # Without ImageNet weights the transfer models train from scratch on fewer images.
-    quick = PROFILES["quick"].plan("vgg16")
-    assert quick.scratch_train_size < quick.train_size
+    # Without ImageNet weights the quick profile skips the transfer models (training
+    # them from scratch takes a GPU); the full profile trains them from scratch.
+    assert PROFILES["quick"].plan("vgg16").without_weights == "skip"
+    assert full.plan("resnet152v2").without_weights == "scratch"
     assert reductions(full) == []
+
+
+def test_transfer_model_without_imagenet_weights_is_skipped(tmp_path, monkeypatch, fashion_train):
+    from keras.src.utils import file_utils
+
+    def offline(fname, origin=None, **kwargs):
+        raise Exception(f"URL fetch failure on {origin}: None -- Name or service not known")
+
+    monkeypatch.setattr(file_utils, "get_file", offline)
+    smoke = PROFILES["smoke"]
+    vgg = smoke.plan("vgg16")
+    vgg = dataclasses.replace(
+        vgg, params={**vgg.params, "weights": "imagenet"}, without_weights="skip"
+    )
+    profile = dataclasses.replace(smoke, name="offline", models=(smoke.plan("lenet5"), vgg))
+    result = run_study(profile, tmp_path / "run", progress=None)
+    stage = result.metrics["vgg16"]
+    assert stage["skipped"] and stage["weights"] == "missing"
+    assert "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5" in stage["weights_error"]
+    assert "vgg16" not in {r["key"] for r in result.metrics["comparison"]["rows"]}
+    assert result.metrics["comparison"]["skipped"] == ["VGG16 transfer"]
+    text = result.report_path.read_text()
+    assert "**Skipped, not trained: the ImageNet weights could not be downloaded" in text
+    assert "Not compared: VGG16 transfer, skipped" in text
+    assert "Not trained: VGG16 transfer." in text
+    assert not list((result.out / "figures").glob("vgg16_*"))
+    # Run again: the skipped model tries again (its weights may be there now);
+    # the finished stages are kept.
+    again = run_study(profile, tmp_path / "run", progress=None)
+    assert "vgg16" in again.ran and "comparison" in again.ran
+    assert {"tuning", "lenet5", "cross_validation"} <= set(again.skipped)
+
+
+def test_plan_names_what_it_does_without_weights():
+    with pytest.raises(ValueError, match="without_weights must be 'scratch' or 'skip'"):
+        dataclasses.replace(PROFILES["smoke"].plan("vgg16"), without_weights="random")
 
 
 def test_report_number_format_is_the_json_spelling():
