@@ -97,9 +97,6 @@ def conclusion_facts(profile: StudyProfile, results: dict) -> dict:
         for p in profile.models
         if get_model(p.model).pretrained and not results[p.stage].get("skipped")
     ]
-    skipped = [p for p in profile.models if results[p.stage].get("skipped")]
-    if skipped:
-        facts["skipped_models"] = [p.title for p in skipped]
     if tuned is not None:
         single = results[tuned.stage]["test_accuracy"]
         cv = results["cross_validation"]["summary"]

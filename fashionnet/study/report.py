@@ -361,9 +361,10 @@ def _section_conclusion(doc: Report, m: dict) -> None:
     )
     if "best_transfer_minus_lenet" in c:
         points.append(_transfer_verdict(m, c["best_transfer_minus_lenet"]))
-    if c.get("skipped_models"):
+    skipped = m["comparison"].get("skipped")
+    if skipped:
         points.append(
-            f"Not trained: {', '.join(c['skipped_models'])}. Their ImageNet weights could "
+            f"Not trained: {', '.join(skipped)}. Their ImageNet weights could "
             "not be downloaded; copy the weight files into Keras' cache (`~/.keras/models/`) "
             "and run again to include them (finished stages are kept)."
         )
@@ -399,9 +400,7 @@ def _transfer_verdict(m: dict, gain: float) -> str:
             f"Neither transfer model beats the tuned LeNet-5 here (best difference "
             f"{_fmt(gain)}), unlike the study."
         )
-    random_init = [
-        s for s in _stages(m) if m[s].get("weights") == "none" and not m[s].get("skipped")
-    ]
+    random_init = [s for s in _stages(m) if m[s].get("weights") == "none"]
     if random_init:
         layers = ", ".join(
             f"{_fmt(m[s]['trainable_layers'])} for {get_model(m[s]['model']).display}"
