@@ -13,7 +13,9 @@ fashionnet runs on Keras' TensorFlow, JAX and PyTorch backends (chosen with
   tensorboardX they are skipped with one warning per process
   (:func:`tensorboard_callback`);
 - TensorFlow's log level is touched only when TensorFlow is the backend
-  (:func:`configured_backend`, :func:`quiet_tensorflow`).
+  (:func:`configured_backend`, :func:`quiet_tensorflow`); the command
+  imports it through :func:`import_keras_quietly`, which keeps TensorFlow's
+  C++ start-up lines (CUDA probing, oneDNN notices) off its output.
 
 Nothing here imports Keras at import time.
 """
@@ -25,7 +27,9 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -34,6 +38,7 @@ __all__ = [
     "BACKENDS",
     "configured_backend",
     "import_keras",
+    "import_keras_quietly",
     "quiet_tensorflow",
     "tensorboard_callback",
 ]
@@ -118,6 +123,84 @@ def import_keras() -> Any:
             raise
         raise ImportError(message) from None
     return keras
+
+
+#: A line of TensorFlow's C++ logging (absl/glog style: ``I0000 00:00:17... 123
+#: file.cc:31] message``; its severity letter in group 1), or absl's notice
+#: that precedes them before its logging is initialised.
+_NATIVE_LOG_LINE = re.compile(
+    r"^(?:([IWE])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w./-]+:\d+\] |"
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called)"
+)
+#: TF_CPP_MIN_LOG_LEVEL's meaning: the severities it hides.
+_HIDDEN_AT_LEVEL = {0: "", 1: "I", 2: "IW", 3: "IWE"}
+
+
+def import_keras_quietly() -> Any:
+    """Import Keras (and start its backend) without TensorFlow's C++ start-up lines.
+
+    TensorFlow >= 2.20 logs through absl before absl's logging is set up,
+    so ``TF_CPP_MIN_LOG_LEVEL`` no longer silences its import-time lines
+    ("Could not find cuda drivers", "failed call to cuInit", oneDNN
+    notices). On the TensorFlow backend this sets ``TF_CPP_MIN_LOG_LEVEL``
+    to 3 unless the user set it (a value of the user's is left as it is),
+    then reads back what the native code writes to the process's standard
+    error while Keras is imported and TensorFlow's devices are listed, and
+    passes on every line but the native log lines that level hides (so a
+    user's 0 shows them all). Other backends, or Keras already imported:
+    plain :func:`import_keras`.
+
+    Returns
+    -------
+    module
+        The ``keras`` module.
+    """
+    if configured_backend() != "tensorflow" or "keras" in sys.modules:
+        return import_keras()
+    level = os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    hidden = _HIDDEN_AT_LEVEL.get(int(level) if level.strip().isdigit() else 0, "IWE")
+    if not hidden:
+        return import_keras()
+    with _native_stderr_filtered(hidden):
+        keras = import_keras()
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # probes CUDA now, inside the filter
+    return keras
+
+
+@contextlib.contextmanager
+def _native_stderr_filtered(hidden: str) -> Iterator[None]:
+    """Capture file descriptor 2 for the block; replay all but the ``hidden`` native lines."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real descriptor 2: nothing to filter
+        yield
+        return
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            text = capture.read().decode(errors="replace")
+            kept = [line for line in text.splitlines(True) if not _hides(line, hidden)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
+
+
+def _hides(line: str, hidden: str) -> bool:
+    match = _NATIVE_LOG_LINE.match(line)
+    if match is None:
+        return False
+    severity = match.group(1) or "W"  # absl's own notice is a warning
+    return severity in hidden
 
 
 @contextlib.contextmanager

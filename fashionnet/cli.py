@@ -5,7 +5,7 @@
     fashionnet audit [PATH]
     fashionnet train --model MODEL [--param k=v ...]   (MODEL: see fashionnet.registry)
     fashionnet tune [--max-trials N] [--learning-rates ...] [--directory DIR]
-    fashionnet study --profile smoke | quick | full --out DIR
+    fashionnet study --profile smoke | quick | full --out DIR [--budget 15m]
 
 Mistakes a user can make (an unknown model, a path that cannot be read, a
 bad parameter, data or an optional dependency that is missing) end with one
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from fashionnet._backend import configured_backend
+from fashionnet._backend import import_keras_quietly
 from fashionnet.registry import get_model, registered_models
 
 __all__ = ["main", "parse_param", "build_parser"]
@@ -185,8 +185,29 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument(
         "--restart", action="store_true", help="discard finished stages found in --out"
     )
+    study.add_argument(
+        "--budget",
+        default="default",
+        type=_budget_argument,
+        metavar="DURATION",
+        help="wall-clock budget of the run, e.g. 15m, 900s or 1h: each model trains the "
+        "epochs that fit, measured on this machine (default: the profile's, 15m for "
+        "quick; 'none' trains the profile's epochs)",
+    )
     study.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
+
+
+def _budget_argument(text: str) -> float | str | None:
+    """``--budget``: seconds, ``none``, or the profile's ``default``."""
+    from fashionnet.study.budget import parse_duration
+
+    if text in ("default", "none"):
+        return None if text == "none" else text
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- audit
@@ -249,6 +270,7 @@ def _subset(X: Any, y: Any, size: int | None, flag: str) -> tuple[Any, Any]:
 def _make_estimator(model: str, params: dict) -> Any:
     try:
         spec = get_model(model)
+        import_keras_quietly()  # once the model is known: TensorFlow's start-up stays quiet
         return spec, spec.make(**params)
     except ValueError as exc:
         raise UsageError(str(exc).replace("bad parameter", "bad --param")) from None
@@ -336,6 +358,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     }
     if args.max_trials < 1:
         raise UsageError(f"--max-trials must be at least 1; got {args.max_trials}")
+    import_keras_quietly()
     from fashionnet.datasets import load_fashion_mnist
     from fashionnet.tuning import KerasTunerSearchCV
 
@@ -385,12 +408,14 @@ def _cmd_study(args: argparse.Namespace) -> int:
 
     if args.profile not in PROFILES:
         raise UsageError(f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)}")
+    import_keras_quietly()
     result = run_study(
         args.profile,
         args.out,
         data_home=args.data_home,
         restart=args.restart,
         progress=None if args.quiet else sys.stderr,
+        budget=args.budget,
     )
     rows = result.metrics["comparison"]["rows"]
     print(f"{'model':<56} test accuracy")
@@ -399,9 +424,10 @@ def _cmd_study(args: argparse.Namespace) -> int:
         print(f"{row['model']:<56} {row['test_accuracy']:.4f}{note}")
     for title in result.metrics["comparison"].get("skipped", []):
         print(f"{title:<56} skipped (no ImageNet weights)")
+    within = "" if result.budget is None else f" (budget {result.budget:.0f} s)"
     print(
         f"\nreport: {result.report_path} (and report.html); {len(result.ran)} stages run, "
-        f"{len(result.skipped)} resumed; {result.seconds:.1f} s"
+        f"{len(result.skipped)} resumed; {result.seconds:.1f} s{within}"
     )
     return 0
 
@@ -437,9 +463,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["train", "--model", "alexnet"])
     2
     """
-    if configured_backend() == "tensorflow":
-        # TensorFlow's C++ start-up messages are noise for a command-line user.
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     shown = warnings.showwarning

@@ -96,3 +96,15 @@ def test_without_a_tensorboard_writer_logs_are_skipped_with_one_warning(
     for run in runs:
         assert (run / "log.csv").is_file(), run
         assert not (run / "tb").exists(), run
+
+
+def test_a_users_own_tensorflow_log_level_is_left_alone(monkeypatch):
+    from fashionnet._backend import _hides, import_keras_quietly
+
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "1")
+    assert import_keras_quietly().__name__ == "keras"
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "1"
+    info = "I0000 00:00:1796412753.762761   23974 cudart_stub.cc:31] Could not find cuda"
+    error = "E0000 00:00:1796412702.017303   23029 cuda_platform.cc:52] failed call to cuInit"
+    assert _hides(info, "I") and not _hides(error, "I") and _hides(error, "IWE")
+    assert not _hides("fashionnet: error: something a user must see", "IWE")

@@ -92,6 +92,26 @@ def test_usage_errors_are_one_line():
     assert_one_line_error(run_cli("train"), "--model")
     assert_one_line_error(run_cli("study", "--profile", "huge"), "unknown profile 'huge'")
     assert_one_line_error(run_cli("tune", "--epochs", "a,b"), "bad --epochs")
+    assert_one_line_error(run_cli("study", "--budget", "15x"), "'15x' is not a duration")
+    assert_one_line_error(run_cli("study", "--budget", "0s"), "e.g. 900, 900s, 15m, 1h")
+
+
+def test_start_up_prints_no_tensorflow_log_lines(tmp_path):
+    """Without a TF_CPP_MIN_LOG_LEVEL of the user's, TensorFlow's C++ lines stay hidden."""
+    from fashionnet._backend import _NATIVE_LOG_LINE
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    args = ["train", "--model", "lenet5", "--param", "epochs=1", "--train-size", "100"]
+    args += ["--test-size", "50", "--out", str(tmp_path), "--quiet"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "fashionnet", *args],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    output = proc.stdout + proc.stderr
+    native = [line for line in output.splitlines() if _NATIVE_LOG_LINE.match(line)]
+    assert not native, native
+    assert "cuda" not in output.lower() and "absl" not in output
 
 
 def test_version():

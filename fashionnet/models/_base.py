@@ -16,7 +16,9 @@ scikit-learn. It overrides these scikeras methods, each for a reason:
   ``ClassifierMixin``), so ``cv=5`` would not stratify.
 - ``fit``, ``initialize`` and ``partial_fit``: validate the images without
   a float copy (the network scales them), learn input statistics, build a
-  fresh seeded network per fit, and keep ``history_`` as a DataFrame.
+  fresh seeded network per fit, and keep ``history_`` as a DataFrame. With
+  a ``time_budget``, ``fit`` measures the network's step time first and
+  trains the epochs that fit (:mod:`fashionnet.models._budget`).
 - ``_build_keras_model``: the network is ``_build_network`` of the subclass
   behind one ``keras.Input`` in the layout seen at fit, compiled here.
 - ``predict_proba``, ``predict`` and ``score``: the same validation as fit
@@ -27,7 +29,8 @@ scikit-learn. It overrides these scikeras methods, each for a reason:
 Subclasses only say how the network is built (``_build_network``) and how the
 pixels must be scaled for it (``_pixel_range``); they may change the loss
 (``_make_loss``) and the optimizer (``_make_optimizer``, which is told the
-number of steps per epoch so that schedules can be tied to ``epochs``).
+number of steps per epoch and the epochs this fit trains, so that schedules
+end with the fit).
 Every network is built under the estimator's ``dtype_policy`` (mixed
 precision) with a float32 output layer, and Keras' global policy is restored
 afterwards.
@@ -40,6 +43,7 @@ import math
 import numbers
 import os
 import random
+import time
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -58,6 +62,17 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._backend import tensorboard_callback
 from .._validation import as_pixel_array, check_images, check_labels
+from ._budget import (
+    BudgetGuard,
+    budget_facts,
+    known_speed,
+    measure_speed,
+    plan_epochs,
+    remember_speed,
+    speed_key,
+    stretch_schedule,
+    timed_seconds,
+)
 
 __all__ = ["FashionNetClassifier"]
 
@@ -130,6 +145,17 @@ class FashionNetClassifier(KerasClassifier):
         at fit time (float32 unless changed with
         ``keras.config.set_dtype_policy``). The global policy is left as it
         was, and saved models keep their policy.
+    time_budget : float or None, default=None
+        Seconds of wall time for the whole ``fit`` (validation, building,
+        training). Fit first times a few training steps of the network on
+        this machine, then trains the most epochs, up to ``epochs``, that end
+        within the budget, with the learning-rate schedule laid out over
+        them: the same fit as ``epochs=epochs_``, whatever this machine's
+        speed. Should the machine slow down so much that an epoch would end
+        more than 10 % past the budget, training stops at the end of the
+        epoch before and ``budget_["cut"]`` says so. A budget too short for
+        one epoch trains one, with a warning. ``partial_fit`` ignores it.
+        None trains ``epochs`` epochs.
     """
 
     #: Pixel range the network wants: 1.0 for 0..1, 255.0 for 0..255.
@@ -152,6 +178,7 @@ class FashionNetClassifier(KerasClassifier):
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        time_budget: float | None = None,
     ) -> None:
         # Deliberately not calling KerasClassifier.__init__: it sets a dozen
         # attributes that are not parameters of ours.
@@ -167,6 +194,7 @@ class FashionNetClassifier(KerasClassifier):
         self.random_state = random_state
         self.verbose = verbose
         self.dtype_policy = dtype_policy
+        self.time_budget = time_budget
 
     # ------------------------------------------------------------------ #
     # scikit-learn plumbing: parameters, tags, repr
@@ -218,12 +246,89 @@ class FashionNetClassifier(KerasClassifier):
         self
             The fitted estimator.
         """
+        started = time.perf_counter()
         self._check_params()
         seed = self._seed()
         with _restoring_global_rng(seed):
             X, y, sample_weight = self._setup(X, y, sample_weight, seed)
-            self._train(X, y, sample_weight, epochs=self.epochs, seed=seed, whole_fit=True)
+            guard = None
+            if self.time_budget is not None:
+                self._plan_within_budget(X, y, sample_weight, seed, started)
+                guard = BudgetGuard(float(self.time_budget), started, self.epochs_)
+            self._train(
+                X, y, sample_weight, epochs=self.epochs_, seed=seed, whole_fit=True, guard=guard
+            )
+        if guard is not None:
+            self.budget_.update(
+                fit_seconds=time.perf_counter() - started,
+                epochs_run=len(self.history_),
+                cut=guard.cut,
+            )
         return self
+
+    def _plan_within_budget(self, X, y, sample_weight, seed: int | None, started: float) -> None:
+        """Time the network built by ``_setup``, set ``epochs_``, build it again for them."""
+        build_seconds = time.perf_counter() - started
+        targets = self._targets(y)
+        n_fit = X.shape[0] - int(X.shape[0] * self.validation_split)
+        self._before_timing(X)
+
+        def run_steps(n_steps: int) -> float:
+            n = min(n_steps * self.batch_size, n_fit)
+            begin = time.perf_counter()
+            self._fit_keras(
+                X[:n],
+                targets[:n],
+                whole_fit=True,
+                seed=None,
+                sample_weight=None if sample_weight is None else sample_weight[:n],
+                batch_size=self.batch_size,
+                epochs=1,
+                verbose=0,
+                shuffle=False,
+            )
+            return time.perf_counter() - begin
+
+        key = speed_key(self.model_, self.batch_size)
+        speed = known_speed(key)
+        measured = speed is None
+        if measured:  # the first fit of this network in this process: time it
+            speed = measure_speed(
+                run_steps,
+                self._steps_per_epoch(X.shape[0]),
+                timed_seconds(float(self.time_budget)),
+            )
+            remember_speed(key, speed)
+        n_val = X.shape[0] - n_fit
+        plan = plan_epochs(
+            float(self.time_budget),
+            elapsed=time.perf_counter() - started,
+            rebuild_seconds=build_seconds,
+            speed=speed,
+            steps_per_epoch=self._steps_per_epoch(X.shape[0]),
+            validation_steps=math.ceil(n_val / self.batch_size),
+            max_epochs=self.epochs,
+        )
+        if plan["overrun"]:
+            warnings.warn(
+                f"{type(self).__name__}: time_budget={self.time_budget} s is too short for one "
+                f"epoch on this machine (about {plan['expected_seconds']:.0f} s for the fit "
+                "with one); training one epoch.",
+                UserWarning,
+                stacklevel=3,
+            )
+        self.epochs_ = plan["epochs"]
+        self.budget_ = budget_facts(
+            float(self.time_budget), speed, plan, self.epochs, measured=measured
+        )
+        # The same network as a fit with epochs=epochs_: same seed, fresh weights.
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
+        self.model_ = self._build_keras_model(X.shape[0])
+        self.history_ = pd.DataFrame()
+
+    def _before_timing(self, X: np.ndarray) -> None:
+        """Work a fit does once on all of ``X`` before its steps, done before they are timed."""
 
     def initialize(self, X: Any, y: Any) -> FashionNetClassifier:
         """Build and compile the network for ``(X, y)`` without training it.
@@ -261,6 +366,7 @@ class FashionNetClassifier(KerasClassifier):
         if seed is not None:
             keras.utils.set_random_seed(seed)
         self._learn_input_statistics(X)
+        self.epochs_ = self.epochs
         self.model_ = self._build_keras_model(X.shape[0])
         self.history_ = pd.DataFrame()
         return X, y, sample_weight
@@ -300,6 +406,7 @@ class FashionNetClassifier(KerasClassifier):
                 if seed is not None:
                     keras.utils.set_random_seed(seed)
                 self._learn_input_statistics(X)
+                self.epochs_ = self.epochs
                 self.model_ = self._build_keras_model(X.shape[0])
             self.history_ = pd.DataFrame()
         unknown = np.setdiff1d(y, self.classes_)
@@ -312,10 +419,22 @@ class FashionNetClassifier(KerasClassifier):
         self._train(X, y, sample_weight, epochs=1, seed=None, whole_fit=False)
         return self
 
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        """One-hot rows of ``y`` in the order of ``classes_``."""
+        return (y[:, None] == self.classes_[None, :]).astype(keras.backend.floatx())
+
     def _train(
-        self, X, y, sample_weight, *, epochs: int, seed: int | None, whole_fit: bool
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        epochs: int,
+        seed: int | None,
+        whole_fit: bool,
+        guard: keras.callbacks.Callback | None = None,
     ) -> None:
-        targets = (y[:, None] == self.classes_[None, :]).astype(keras.backend.floatx())
+        targets = self._targets(y)
         has_validation = self.validation_split > 0
         if has_validation and int(X.shape[0] * self.validation_split) < 1:
             raise ValueError(
@@ -339,7 +458,7 @@ class FashionNetClassifier(KerasClassifier):
             verbose=self.verbose,
             validation_split=self.validation_split,
             shuffle=True,
-            callbacks=self._make_callbacks(has_validation),
+            callbacks=self._make_callbacks(has_validation) + ([guard] if guard else []),
         )
         new = pd.DataFrame(history.history)
         new.index = pd.RangeIndex(initial_epoch, initial_epoch + len(new), name="epoch")
@@ -396,7 +515,7 @@ class FashionNetClassifier(KerasClassifier):
             # Built under the policy, the model scales the loss of mixed_float16.
             model = keras.Model(inputs, outputs, name=type(self).__name__)
             model.compile(
-                optimizer=self._make_optimizer(self._steps_per_epoch(n_samples)),
+                optimizer=self._make_optimizer(self._steps_per_epoch(n_samples), self.epochs_),
                 loss=self._make_loss(),
                 metrics=["accuracy"],
             )
@@ -430,11 +549,18 @@ class FashionNetClassifier(KerasClassifier):
             return self._pixel_range / 255.0
         return self._pixel_range
 
-    def _make_optimizer(self, steps_per_epoch: int):
+    def _make_optimizer(self, steps_per_epoch: int, epochs: int):
+        """The optimizer of a fit of ``epochs`` epochs of ``steps_per_epoch`` steps.
+
+        A schedule given as ``learning_rate`` is meant for ``self.epochs``;
+        when a time budget chose other epochs it is stretched over them.
+        """
         optimizer = self.optimizer
         if isinstance(optimizer, Mapping):  # a Keras config: plain data, e.g. in a profile
             optimizer = keras.optimizers.deserialize(dict(optimizer))
         learning_rate = _learning_rate(self.learning_rate)
+        if isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+            learning_rate = stretch_schedule(learning_rate, epochs / self.epochs)
         kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}
         if isinstance(optimizer, str):
             try:
@@ -584,6 +710,13 @@ class FashionNetClassifier(KerasClassifier):
             raise TypeError(
                 f"{name}: callbacks must be a list of Keras callbacks or None; "
                 f"got {type(self.callbacks).__name__}."
+            )
+        if self.time_budget is not None and not (
+            _is_real(self.time_budget) and math.isfinite(self.time_budget) and self.time_budget > 0
+        ):
+            raise ValueError(
+                f"{name}: time_budget must be None or a number of seconds > 0; "
+                f"got {self.time_budget!r}."
             )
         if self.dtype_policy is not None and self.dtype_policy not in DTYPE_POLICIES:
             raise ValueError(

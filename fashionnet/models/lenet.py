@@ -79,6 +79,11 @@ class LeNet5Classifier(FashionNetClassifier):
         Mixed precision: the Keras dtype policy the network is built with
         (the output layer stays float32). None uses Keras' global policy,
         float32 unless changed. Saved models keep it.
+    time_budget : float or None, default=None
+        Seconds of wall time for the whole ``fit``: the steps of the network
+        are timed on this machine first, then it trains the most epochs (up
+        to ``epochs``) that end within the budget, its learning-rate schedule
+        laid out over them (``epochs_``, ``budget_``). None trains ``epochs``.
 
     Attributes
     ----------
@@ -97,6 +102,14 @@ class LeNet5Classifier(FashionNetClassifier):
         Layout of one image as passed to fit, which the model's input takes.
     input_dtype_ : {"uint8", "float32"}
         Kind of pixels the model was fitted on.
+    epochs_ : int
+        Epochs this fit planned: ``epochs``, or the number ``time_budget``
+        chose (``len(history_)`` is fewer when early stopping or the budget
+        cut the training short).
+    budget_ : dict
+        With ``time_budget`` only: the measured step time, the start-up and
+        epoch estimates, the epochs chosen, the fit's seconds, and ``cut``
+        (why training stopped early, or None).
     feature_names_in_ : numpy.ndarray of str
         Column names, when fitted on a DataFrame.
     dtype_policy_ : str
@@ -144,6 +157,7 @@ class LeNet5Classifier(FashionNetClassifier):
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        time_budget: float | None = None,
     ) -> None:
         super().__init__(
             learning_rate=learning_rate,
@@ -158,6 +172,7 @@ class LeNet5Classifier(FashionNetClassifier):
             random_state=random_state,
             verbose=verbose,
             dtype_policy=dtype_policy,
+            time_budget=time_budget,
         )
         self.activation = activation
         self.pooling = pooling

@@ -261,6 +261,10 @@ def _restore_estimator(state: dict) -> Any:
     history = pd.DataFrame(fitted["history"])
     history.index.name = "epoch"
     estimator.history_ = history
+    # Files written before time budgets planned the epochs they were given.
+    estimator.epochs_ = int(fitted.get("epochs", estimator.epochs))
+    if fitted.get("budget") is not None:
+        estimator.budget_ = dict(fitted["budget"])
     if hasattr(cls, "_restore_fitted"):
         estimator._restore_fitted()
     return estimator
@@ -309,6 +313,8 @@ def _state(estimator: Any) -> dict:
                 else None
             ),
             "history": {col: [float(v) for v in history[col]] for col in history.columns},
+            "epochs": int(getattr(estimator, "epochs_", estimator.epochs)),
+            "budget": getattr(estimator, "budget_", None),
             "scalars": {
                 name: float(getattr(estimator, name))
                 for name in estimator._fitted_scalars

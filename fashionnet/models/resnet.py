@@ -193,6 +193,11 @@ class ResNetClassifier(FashionNetClassifier):
         Mixed precision: the Keras dtype policy the network is built with
         (the output layer stays float32). None uses Keras' global policy,
         float32 unless changed. Saved models keep it.
+    time_budget : float or None, default=None
+        Seconds of wall time for the whole ``fit``: the steps of the network
+        are timed on this machine first, then it trains the most epochs (up
+        to ``epochs``) that end within the budget, its learning-rate schedule
+        laid out over them (``epochs_``, ``budget_``). None trains ``epochs``.
 
     Attributes
     ----------
@@ -211,6 +216,14 @@ class ResNetClassifier(FashionNetClassifier):
         Layout of one image as passed to fit, which the model's input takes.
     input_dtype_ : {"uint8", "float32"}
         Kind of pixels the model was fitted on.
+    epochs_ : int
+        Epochs this fit planned: ``epochs``, or the number ``time_budget``
+        chose (``len(history_)`` is fewer when early stopping or the budget
+        cut the training short).
+    budget_ : dict
+        With ``time_budget`` only: the measured step time, the start-up and
+        epoch estimates, the epochs chosen, the fit's seconds, and ``cut``
+        (why training stopped early, or None).
     dtype_policy_ : str
         Name of the dtype policy the network was built with.
     feature_names_in_ : numpy.ndarray of str
@@ -271,6 +284,7 @@ class ResNetClassifier(FashionNetClassifier):
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        time_budget: float | None = None,
     ) -> None:
         super().__init__(
             learning_rate=learning_rate,
@@ -285,6 +299,7 @@ class ResNetClassifier(FashionNetClassifier):
             random_state=random_state,
             verbose=verbose,
             dtype_policy=dtype_policy,
+            time_budget=time_budget,
         )
         self.width = width
         self.depth = depth
@@ -354,11 +369,11 @@ class ResNetClassifier(FashionNetClassifier):
     def _make_loss(self):
         return keras.losses.CategoricalCrossentropy(label_smoothing=self.label_smoothing)
 
-    def _make_optimizer(self, steps_per_epoch: int):
-        optimizer = super()._make_optimizer(steps_per_epoch)
+    def _make_optimizer(self, steps_per_epoch: int, epochs: int):
+        optimizer = super()._make_optimizer(steps_per_epoch, epochs)
         config = optimizer.get_config()
         if _is_real(self.learning_rate):
-            config["learning_rate"] = self._schedule(steps_per_epoch * self.epochs)
+            config["learning_rate"] = self._schedule(steps_per_epoch * epochs)
         if isinstance(optimizer, keras.optimizers.SGD) and not isinstance(
             self.optimizer, keras.optimizers.Optimizer
         ):

@@ -208,6 +208,11 @@ class TransferClassifier(FashionNetClassifier):
         Mixed precision: the Keras dtype policy the network is built with
         (the output layer stays float32). None uses Keras' global policy,
         float32 unless changed. Saved models keep it.
+    time_budget : float or None, default=None
+        Seconds of wall time for the whole ``fit``: the steps of the network
+        are timed on this machine first, then it trains the most epochs (up
+        to ``epochs``) that end within the budget, its learning-rate schedule
+        laid out over them (``epochs_``, ``budget_``). None trains ``epochs``.
     cache_features : {"auto", True, False}, default="auto"
         Train on cached outputs of the frozen part of the backbone. The
         network is cut after its last frozen layer where one tensor carries
@@ -253,6 +258,14 @@ class TransferClassifier(FashionNetClassifier):
         Layout of one image as passed to fit.
     input_dtype_ : {"uint8", "float32"}
         Kind of pixels the model was fitted on.
+    epochs_ : int
+        Epochs this fit planned: ``epochs``, or the number ``time_budget``
+        chose (``len(history_)`` is fewer when early stopping or the budget
+        cut the training short).
+    budget_ : dict
+        With ``time_budget`` only: the measured step time, the start-up and
+        epoch estimates, the epochs chosen, the fit's seconds, and ``cut``
+        (why training stopped early, or None).
     backbone_ : Backbone
         The registry entry used.
     dtype_policy_ : str
@@ -324,6 +337,7 @@ class TransferClassifier(FashionNetClassifier):
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        time_budget: float | None = None,
         cache_features: bool | str = "auto",
         cache_dir: str | os.PathLike | None = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
@@ -342,6 +356,7 @@ class TransferClassifier(FashionNetClassifier):
             random_state=random_state,
             verbose=verbose,
             dtype_policy=dtype_policy,
+            time_budget=time_budget,
         )
         self.backbone = backbone
         self.weights = weights
@@ -453,7 +468,7 @@ class TransferClassifier(FashionNetClassifier):
         features = self._cached_features(split, X)
         tail = split.tail
         tail.compile(
-            optimizer=self._make_optimizer(self._steps_per_epoch(X.shape[0])),
+            optimizer=self._make_optimizer(self._steps_per_epoch(X.shape[0]), self.epochs_),
             loss=self._make_loss(),
             metrics=["accuracy"],
         )
@@ -466,6 +481,13 @@ class TransferClassifier(FashionNetClassifier):
         if isinstance(features, np.memmap):
             return _feature_cache.fit_on_memmap(tail, features, targets, **fit_kwargs)
         return tail.fit(features, targets, **fit_kwargs)
+
+    def _before_timing(self, X: np.ndarray) -> None:
+        # A budgeted fit times the tail's steps on cached features: compute
+        # them all first (the fit needs them anyway; the store keeps them).
+        split = self._cache_split(whole_fit=True)
+        if not isinstance(split, str):
+            self._cached_features(split, X)
 
     def _cache_split(self, whole_fit: bool) -> _feature_cache.NetworkSplit | str:
         """The frozen prefix and trainable tail of ``model_``, or why not."""

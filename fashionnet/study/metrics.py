@@ -20,7 +20,12 @@ __all__ = ["study_metrics", "conclusion_facts"]
 _NOT_NUMBERS = {"summary_text", "figures", "curves_figure", "confusion_figure"}
 
 
-def study_metrics(profile: StudyProfile, results: dict, timings: dict[str, float]) -> dict:
+def study_metrics(
+    profile: StudyProfile,
+    results: dict,
+    timings: dict[str, float],
+    budget: dict | None = None,
+) -> dict:
     """The content of ``metrics.json`` from the finished stages' metrics.
 
     Parameters
@@ -31,6 +36,10 @@ def study_metrics(profile: StudyProfile, results: dict, timings: dict[str, float
         Metrics of every stage, by stage name.
     timings : dict
         Seconds of every stage, as first run.
+    budget : dict or None, default=None
+        The run's wall-clock budget: ``seconds``, ``elapsed_seconds``,
+        ``allotted_seconds`` (by stage), ``reserve_seconds``; None for a run
+        without one.
 
     Returns
     -------
@@ -49,6 +58,7 @@ def study_metrics(profile: StudyProfile, results: dict, timings: dict[str, float
         "reductions": reductions(profile),
     }
     keep["stage_seconds"] = dict(timings)
+    keep["budget"] = budget
     keep["conclusion"] = conclusion_facts(profile, results)
     # Seconds and MiB to one decimal, everything else to four.
     return rounded(keep, key_decimals={"seconds": 1, "_mb": 1})

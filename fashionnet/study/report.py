@@ -80,8 +80,96 @@ def _section_run(doc: Report, m: dict) -> None:
         )
     else:
         doc.paragraph("This run uses the study's full settings; nothing was reduced.")
-    doc.paragraph("Wall time of each stage, in seconds (as first run):")
-    doc.table(["stage", "seconds"], [[k, v] for k, v in m["stage_seconds"].items()])
+    budget = m.get("budget")
+    if budget is None:
+        doc.paragraph("Wall time of each stage, in seconds (as first run):")
+        doc.table(["stage", "seconds"], [[k, v] for k, v in m["stage_seconds"].items()])
+        return
+    _budget_paragraphs(doc, m, budget)
+
+
+def _budget_paragraphs(doc: Report, m: dict, budget: dict) -> None:
+    """The run's time budget: what each stage got, took, trained, and what was cut."""
+    doc.paragraph(
+        f"**Time budget: {_fmt(budget['seconds'])} s** of wall time (`--budget`). Each "
+        "training stage got a share of the time left when it started, after "
+        f"{_fmt(budget['reserve_seconds'])} s kept for the comparison and the report; each "
+        "fit timed its own training steps on this machine first and trained the epochs "
+        "that fit in its share, its learning-rate schedule laid out over them. The run "
+        f"took {_fmt(budget['elapsed_seconds'])} s up to writing this report"
+        + (
+            f", **{_fmt(budget['elapsed_seconds'] - budget['seconds'])} s past its budget**."
+            if budget["elapsed_seconds"] > budget["seconds"]
+            else "."
+        )
+    )
+    rows = []
+    allotted = budget["allotted_seconds"]
+    for stage, seconds in m["stage_seconds"].items():
+        s = m.get(stage, {})
+        rows.append(
+            [
+                stage,
+                allotted.get(stage, ""),
+                seconds,
+                _epochs_text(s),
+                _speed_text(s),
+            ]
+        )
+    doc.paragraph(
+        "Budget and wall time of each stage in seconds (as first run), the epochs each "
+        "fit planned within its budget (and ran, when fewer), and the training speed "
+        "measured on this machine:"
+    )
+    doc.table(["stage", "budget", "seconds", "epochs", "measured speed"], rows)
+    cuts = _cuts(m)
+    if cuts:
+        doc.paragraph("What the budget cut:")
+        doc.bullets(cuts)
+    else:
+        doc.paragraph("Every fit ended its planned epochs within its budget.")
+
+
+def _epochs_text(s: dict) -> str:
+    if "epochs_planned" in s:
+        return _planned(s["epochs_planned"], s["epochs_run"])
+    if "folds" in s:
+        folds = [f for f in s["folds"] if "epochs_planned" in f]
+        return ", ".join(_planned(f["epochs_planned"], f["epochs_run"]) for f in folds)
+    if "trial_time_budget" in s and s["trial_time_budget"] is not None:
+        return f"{_fmt(s['trial_time_budget'])} s per trial"
+    return ""
+
+
+def _planned(planned: int, ran: int) -> str:
+    return _fmt(planned) if planned == ran else f"{_fmt(planned)} (ran {_fmt(ran)})"
+
+
+def _speed_text(s: dict) -> str:
+    fits = [s] if "images_per_second" in s else s.get("folds", [])
+    return ", ".join(
+        f"{_fmt(f['images_per_second'])} images/s ({_fmt(f['step_ms'])} ms a step)"
+        for f in fits
+        if "images_per_second" in f
+    )
+
+
+def _cuts(m: dict) -> list[str]:
+    """One line per fit the budget could not give its planned epochs."""
+    lines = []
+    for stage in m["stage_seconds"]:
+        s = m.get(stage, {})
+        fits = [(s.get("title", stage), s)] if "epochs_planned" in s else []
+        fits += [(f"{stage}, fold {_fmt(f['fold'])}", f) for f in s.get("folds", [])]
+        for name, fit in fits:
+            if fit.get("budget_cut"):
+                lines.append(f"{name}: {fit['budget_cut']}.")
+            elif fit.get("budget_overrun"):
+                lines.append(
+                    f"{name}: its budget of {_fmt(fit['time_budget'])} s was too short for one "
+                    "epoch on this machine; it trained one."
+                )
+    return lines
 
 
 def _section_data(doc: Report, m: dict) -> None:
@@ -94,7 +182,8 @@ def _section_data(doc: Report, m: dict) -> None:
         f"{_fmt(d['n_classes'])} classes."
     )
     rows = [
-        ["LeNet-5 tuning and cross-validation", d["lenet_train_images"], d["lenet_test_images"]]
+        ["LeNet-5 tuning", d["lenet_train_images"], d["lenet_test_images"]],
+        ["LeNet-5 cross-validation", d["lenet_cv_images"], d["lenet_test_images"]],
     ]
     rows += [
         [m[s]["title"], "skipped", "skipped"]
@@ -279,9 +368,15 @@ def _section_results(doc: Report, m: dict) -> None:
             )
             continue
         held_out = " (0.2 held out for validation)" if "final_val_accuracy" in s else ""
+        budget = (
+            f" (the most that fit in its {_fmt(s['time_budget'])}-s time budget)"
+            if s.get("time_budget") is not None
+            else ""
+        )
         text = (
             f"Trained on {_fmt(s['train_images'])} images{held_out} for "
-            f"{_fmt(s['epochs_run'])} epoch(s) in {_fmt(s['fit_seconds'])} s; final training "
+            f"{_fmt(s['epochs_run'])} of {_fmt(s['epochs_planned'])} planned epoch(s){budget} "
+            f"in {_fmt(s['fit_seconds'])} s; final training "
             f"accuracy {_fmt(s.get('final_accuracy'))}, validation accuracy "
             f"{_fmt(s.get('final_val_accuracy'))}. Test accuracy on "
             f"{_fmt(s['test_images'])} images: **{_fmt(s['test_accuracy'])}**."
@@ -304,15 +399,23 @@ def _section_cross_validation(doc: Report, m: dict) -> None:
         "held-out fold and, as in the study, on the test set."
     )
     keys = ["fold", "train_images", "val_images", "val_accuracy", "test_accuracy", "fit_seconds"]
-    rows: list[list[Any]] = [[f[k] for k in keys] for f in cv["folds"]]
+    rows: list[list[Any]] = [
+        [*(f[k] for k in keys), _planned(f["epochs_planned"], f["epochs_run"])]
+        for f in cv["folds"]
+    ]
     for stat in ("min", "max", "mean", "std"):
         s = cv["summary"][stat]
-        rows.append([stat, "", "", s["val_accuracy"], s["test_accuracy"], ""])
+        rows.append([stat, "", "", s["val_accuracy"], s["test_accuracy"], "", ""])
     doc.table(
         ["fold", "training images", "held-out images", "held-out accuracy"]
-        + ["test accuracy", "seconds"],
+        + ["test accuracy", "seconds", "epochs"],
         rows,
     )
+    if cv.get("fold_time_budget") is not None:
+        doc.paragraph(
+            f"Each fold's fit had a time budget of {_fmt(cv['fold_time_budget'])} s, and "
+            "trained the epochs that fit in it."
+        )
     doc.figure("figures/cv_fold_curves.png", "Accuracy and loss per epoch, one row per fold")
 
 

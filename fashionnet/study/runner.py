@@ -27,6 +27,7 @@ from fashionnet._lock import DirectoryLock
 from fashionnet.progress import ProgressStream
 from fashionnet.rendering import to_json_value
 
+from .budget import RunBudget, parse_duration
 from .metrics import study_metrics
 from .profiles import PROFILES, StudyProfile
 from .report import build_report
@@ -59,6 +60,8 @@ class StudyResult:
         Stages run now, and stages skipped because an earlier run finished them.
     seconds : float
         Wall time of this run.
+    budget : float or None
+        The run's wall-clock budget in seconds (None: none).
     """
 
     out: Path
@@ -67,6 +70,7 @@ class StudyResult:
     ran: list[str]
     skipped: list[str]
     seconds: float
+    budget: float | None = None
 
     @property
     def report_path(self) -> Path:
@@ -152,6 +156,7 @@ def run_study(
     data_home: str | os.PathLike | None = None,
     restart: bool = False,
     progress: IO[str] | None = sys.stderr,
+    budget: float | str | None = "default",
 ) -> StudyResult:
     """Run the study, or finish an interrupted one, and write its report.
 
@@ -169,6 +174,13 @@ def run_study(
         Discard the finished stages found in ``out`` and run everything.
     progress : text stream or None, default=sys.stderr
         Where stage lines and progress bars go; None is silent.
+    budget : float, str, None or "default", default="default"
+        Wall-clock seconds for this run (or a duration such as ``"15m"``):
+        each training stage gets a share of the time left when it starts,
+        and each fit trains the epochs that fit in its share, measured on
+        this machine (see :mod:`fashionnet.study.budget`). ``"default"`` is
+        the profile's (15 minutes for ``quick``, none for ``smoke`` and
+        ``full``); None trains the epochs the profile gives.
 
     Returns
     -------
@@ -179,6 +191,8 @@ def run_study(
     ------
     StudyError
         Unknown profile, or ``out`` holds a run with other settings.
+    ValueError
+        ``budget`` is not a positive duration.
     fashionnet.tuning.LockedError
         Another live run is writing into ``out`` (the message names its PID);
         a lock left by a process that died is taken over.
@@ -203,12 +217,34 @@ def run_study(
     """
     begin = time.perf_counter()
     prof = resolve_profile(profile)
+    seconds = _budget_seconds(budget, prof)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise StudyError(f"--out {out} exists and is not a directory.")
     out.mkdir(parents=True, exist_ok=True)
     with DirectoryLock(out, what="study"):
-        return _run(prof, out, data_home=data_home, restart=restart, progress=progress, begin=begin)
+        return _run(
+            prof,
+            out,
+            data_home=data_home,
+            restart=restart,
+            progress=progress,
+            begin=begin,
+            budget=None if seconds is None else RunBudget(
+                seconds, prof.budget_shares, reserve=prof.budget_reserve, started=begin
+            ),
+        )
+
+
+def _budget_seconds(budget: float | str | None, profile: StudyProfile) -> float | None:
+    """The run's budget in seconds: the profile's by default, None for none."""
+    if isinstance(budget, str) and budget == "default":
+        return profile.budget
+    if budget is None:
+        return None
+    if isinstance(budget, bool):
+        raise ValueError(f"budget must be seconds, a duration or None; got {budget!r}.")
+    return parse_duration(str(budget))
 
 
 def _run(
@@ -219,6 +255,7 @@ def _run(
     restart: bool,
     progress: IO[str] | None,
     begin: float,
+    budget: RunBudget | None,
 ) -> StudyResult:
     """The run itself, while this process holds the study folder's lock."""
     check_manifest(out, prof, restart)
@@ -230,12 +267,16 @@ def _run(
     )
     ran, skipped = [], []
     timings: dict[str, float] = {}
+    records = {}
+    for stage in stages:
+        record = load_record(out, stage.name)
+        if record is not None and record["metrics"].get("skipped"):
+            record = None  # skipped for want of its weights: they may be there now
+        records[stage.name] = record
     with quiet_tensorflow():
         for i, stage in enumerate(stages, start=1):
             stale = any(name in ran for name in stage.reads)
-            record = None if stale else load_record(out, stage.name)
-            if record is not None and record["metrics"].get("skipped"):
-                record = None  # skipped for want of its weights: they may be there now
+            record = None if stale else records[stage.name]
             head = f"[{i}/{len(stages)}] {stage.title}"
             if record is not None:
                 results[stage.name] = record["metrics"]
@@ -246,7 +287,15 @@ def _run(
             bar.line(f"{head} ...")
             start = time.perf_counter()
             files.written = []
-            metrics = to_json_value(stage.run())
+            if stage.budgeted:
+                allotted = None
+                if budget is not None:
+                    pending = _budgeted_to_run(stages[i - 1 :], records, [*ran, stage.name])
+                    allotted = budget.allot(stage.name, pending)
+                    bar.line(f"  budget: {allotted:.0f} s of the {budget.left():.0f} s left")
+                metrics = to_json_value(stage.run(allotted))
+            else:
+                metrics = to_json_value(stage.run())
             seconds = time.perf_counter() - start
             write_json(
                 out / "stages" / f"{stage.name}.json",
@@ -264,11 +313,41 @@ def _run(
             timings[stage.name] = seconds
             ran.append(stage.name)
             bar.line(f"{head}: done in {seconds:.1f} s")
-    metrics = study_metrics(prof, results, timings)
+    metrics = study_metrics(prof, results, timings, _budget_facts(budget, stages))
     write_json(out / "metrics.json", metrics)
     report = build_report(metrics)
     write_text(out / "report.md", report.to_markdown())
     write_text(out / "report.html", report.to_html(out))
     seconds = time.perf_counter() - begin
     bar.line(f"report: {out / 'report.md'} and {out / 'report.html'} ({seconds:.1f} s)")
-    return StudyResult(out, prof, metrics, ran, skipped, seconds)
+    if budget is not None and seconds > budget.seconds:
+        bar.line(
+            f"the run took {seconds:.0f} s, {seconds - budget.seconds:.0f} s past its "
+            f"{budget.seconds:.0f}-s budget"
+        )
+    return StudyResult(
+        out, prof, metrics, ran, skipped, seconds, None if budget is None else budget.seconds
+    )
+
+
+def _budgeted_to_run(stages, records: dict, running: list[str]) -> list[str]:
+    """Names of the budgeted ``stages`` this run will run: no usable record, or stale."""
+    return [
+        s.name
+        for s in stages
+        if s.budgeted
+        and (records[s.name] is None or s.name in running or set(s.reads) & set(running))
+    ]
+
+
+def _budget_facts(budget: RunBudget | None, stages: tuple) -> dict | None:
+    """What ``metrics.json`` says of the budget: total, shares given, time used."""
+    if budget is None:
+        return None
+    return {
+        "seconds": budget.seconds,
+        # Up to writing the report; the report file itself is written just after.
+        "elapsed_seconds": budget.elapsed(),
+        "allotted_seconds": dict(budget.allotted),
+        "reserve_seconds": budget.reserve,
+    }

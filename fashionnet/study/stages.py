@@ -23,6 +23,7 @@ import numpy as np
 from fashionnet.progress import ProgressStream
 from fashionnet.registry import get_model
 
+from .budget import fit_budget
 from .profiles import SEED, ModelPlan, StudyProfile
 from .workspace import StudyData, StudyFiles
 
@@ -39,13 +40,16 @@ class Stage:
     """One step of the study: a name (its record's), a title and a function.
 
     ``reads`` names the stages whose metrics ``run`` uses: when one of them
-    runs again, so does this one.
+    runs again, so does this one. A ``budgeted`` stage trains models: its
+    ``run`` takes the seconds it may spend (None: no budget; its fits train
+    the epochs the profile gives).
     """
 
     name: str
     title: str
-    run: Callable[[], dict]
+    run: Callable[..., dict]
     reads: tuple[str, ...] = ()
+    budgeted: bool = False
 
 
 # --------------------------------------------------------------------------- data
@@ -67,6 +71,7 @@ def describe_data(*, data: StudyData, profile: StudyProfile) -> dict:
         "class_names": list(CLASS_NAMES),
         "dtype": str(X_train.dtype),
         "lenet_train_images": len(data.subset("train", profile.train_size)[1]),
+        "lenet_cv_images": len(data.subset("train", profile.cv_size)[1]),
         "lenet_test_images": len(data.subset("test", profile.test_size)[1]),
     }
 
@@ -178,8 +183,13 @@ def tune_lenet(
     files: StudyFiles,
     progress: ProgressStream,
     profile: StudyProfile,
+    seconds: float | None = None,
 ) -> dict:
-    """The tuning stage: keras-tuner random search of LeNet-5 (resumes from ``tuning/``)."""
+    """The tuning stage: keras-tuner random search of LeNet-5 (resumes from ``tuning/``).
+
+    Within a budget of ``seconds`` each trial's fit gets an equal share as
+    its ``time_budget`` (the searched epochs are then the most it trains).
+    """
     from fashionnet.callbacks import ProgressBar
     from fashionnet.tuning import KerasTunerSearchCV
 
@@ -190,8 +200,9 @@ def tune_lenet(
         "epochs": list(profile.epochs),
     }
     bars = ProgressBar("trial", profile.max_trials, progress, profile.run_eagerly)
+    trial_budget = fit_budget(seconds, fits=profile.max_trials, overhead=2.0)
     search = KerasTunerSearchCV(
-        get_model("lenet5").make(random_state=SEED, callbacks=[bars]),
+        get_model("lenet5").make(random_state=SEED, callbacks=[bars], time_budget=trial_budget),
         space,
         tuner="random",
         max_trials=profile.max_trials,
@@ -222,6 +233,8 @@ def tune_lenet(
         for row in results.to_dict(orient="records")
     ]
     return {
+        "budget_seconds": seconds,
+        "trial_time_budget": trial_budget,
         "space": space,
         "n_trials": int(search.n_trials_),
         "best_params": dict(search.best_params_),
@@ -239,25 +252,39 @@ def cross_validate_lenet(
     progress: ProgressStream,
     profile: StudyProfile,
     results: dict,
+    seconds: float | None = None,
 ) -> dict:
-    """The cross-validation stage: the tuned LeNet-5, a fresh clone per fold."""
+    """The cross-validation stage: the tuned LeNet-5, a fresh clone per fold.
+
+    Within a budget of ``seconds`` each fold's fit gets an equal share as its
+    ``time_budget``.
+    """
     from fashionnet.callbacks import ProgressBar
     from fashionnet.evaluation import cross_validate_folds
     from fashionnet.plotting import plot_history
 
     best = results["tuning"]["best_params"]
-    X, y = data.subset("train", profile.train_size)
+    X, y = data.subset("train", profile.cv_size)
     X_test, y_test = data.subset("test", profile.test_size)
     bars = ProgressBar("fold", profile.cv_folds, progress, profile.run_eagerly)
+    fold_budget = fit_budget(seconds, fits=profile.cv_folds, overhead=3.0)
     estimator = get_model("lenet5").make(
         **best,
         validation_split=0.2,
         early_stopping=profile.early_stopping,
         callbacks=[bars],
         random_state=SEED,
+        time_budget=fold_budget,
     )
     result = cross_validate_folds(
-        estimator, X, y, cv=profile.cv_folds, X_test=X_test, y_test=y_test, random_state=SEED
+        estimator,
+        X,
+        y,
+        cv=profile.cv_folds,
+        X_test=X_test,
+        y_test=y_test,
+        random_state=SEED,
+        return_estimators=True,
     )
     histories = [h for h in result.histories if h is not None]
     curves = files.figure(plot_history(histories, title="LeNet-5 per fold"), "cv_fold_curves")
@@ -269,8 +296,9 @@ def cross_validate_lenet(
             "fit_seconds": r["fit_time"],
             "train_images": int(r["n_train"]),
             "val_images": int(r["n_val"]),
+            **_epoch_facts(model),
         }
-        for r in result.folds.to_dict(orient="records")
+        for r, model in zip(result.folds.to_dict(orient="records"), result.estimators, strict=True)
     ]
     summary = {
         stat: {
@@ -280,6 +308,8 @@ def cross_validate_lenet(
         for stat in ("min", "max", "mean", "std")
     }
     return {
+        "budget_seconds": seconds,
+        "fold_time_budget": fold_budget,
         "n_folds": int(result.n_folds),
         "params": best,
         "folds": folds,
@@ -299,11 +329,14 @@ def train_model(
     progress: ProgressStream,
     run_eagerly: bool,
     results: dict,
+    seconds: float | None = None,
 ) -> dict:
     """A model stage: fit ``plan``'s registered model, evaluate it, save it.
 
     ``plan.params`` (with the tuning stage's best parameters when
-    ``plan.tuned``) go to :meth:`fashionnet.registry.ModelSpec.make`. A
+    ``plan.tuned``) go to :meth:`fashionnet.registry.ModelSpec.make`;
+    within a budget of ``seconds`` the fit gets most of them as its
+    ``time_budget`` (the plan's epochs are then the most it trains). A
     pretrained model asked for ``weights="imagenet"`` that cannot get them
     (no network) is trained from random weights instead, or skipped, as
     ``plan.without_weights`` says; its metrics say which.
@@ -316,11 +349,14 @@ def train_model(
     X, y = data.subset("train", plan.train_size)
     X_test, y_test = data.subset("test", plan.test_size)
     bars = ProgressBar("fit", 1, progress, run_eagerly)
+    # Evaluating on the test images, drawing and saving take the rest.
+    time_budget = fit_budget(seconds, overhead=5.0)
 
     def fit(*, scratch: bool = False, **override: Any) -> Any:
         if scratch:  # random weights: every layer trains
             override = {**plan.scratch_params, **override}
-        estimator = spec.make(**{**params, **override, "random_state": SEED, "callbacks": [bars]})
+        fixed = {"random_state": SEED, "callbacks": [bars], "time_budget": time_budget}
+        estimator = spec.make(**{**params, **override, **fixed})
         return estimator.fit(X, y)
 
     facts: dict[str, Any] = {}
@@ -342,6 +378,8 @@ def train_model(
         "params": _plain_params({k: clf.get_params()[k] for k in (*params, *plan.scratch_params)}),
         "train_images": int(len(y)),
         "fit_seconds": fit_time,
+        "budget_seconds": seconds,
+        **_epoch_facts(clf),
         **facts,
         **_history_metrics(clf.history_),
         **_evaluation_metrics(files, clf, X_test, y_test, plan.stage),
@@ -413,6 +451,22 @@ def _backbone_facts(clf: Any) -> dict:
             else f"features not cached: {cache['reason']}"
         ),
     }
+
+
+def _epoch_facts(clf: Any) -> dict:
+    """The epochs a fit planned and ran, and what its time budget measured."""
+    facts: dict[str, Any] = {
+        "epochs_planned": int(clf.epochs_),
+        "epochs_run": int(len(clf.history_)),
+    }
+    budget = getattr(clf, "budget_", None)
+    if budget is not None:
+        facts["time_budget"] = budget["time_budget"]
+        facts["step_ms"] = 1000 * budget["step_seconds"]
+        facts["images_per_second"] = round(clf.batch_size / budget["step_seconds"])
+        facts["budget_overrun"] = budget["overrun"]
+        facts["budget_cut"] = budget["cut"]
+    return facts
 
 
 def _plain_params(params: dict) -> dict:
@@ -538,7 +592,10 @@ def build_stages(
         Stage(
             "tuning",
             "Tuning LeNet-5",
-            lambda: tune_lenet(data=data, files=files, progress=progress, profile=profile),
+            lambda seconds=None: tune_lenet(
+                data=data, files=files, progress=progress, profile=profile, seconds=seconds
+            ),
+            budgeted=True,
         ),
     ]
     for plan in profile.models:
@@ -546,15 +603,17 @@ def build_stages(
             Stage(
                 plan.stage,
                 f"{plan.title}: fit and evaluation",
-                lambda plan=plan: train_model(
+                lambda seconds=None, plan=plan: train_model(
                     plan,
                     data=data,
                     files=files,
                     progress=progress,
                     run_eagerly=profile.run_eagerly,
                     results=results,
+                    seconds=seconds,
                 ),
                 reads=("tuning",) if plan.tuned else (),
+                budgeted=True,
             )
         )
         if plan.tuned:
@@ -562,10 +621,16 @@ def build_stages(
                 Stage(
                     "cross_validation",
                     f"Cross-validation of {tuned_title.split(',')[0]}",
-                    lambda: cross_validate_lenet(
-                        data=data, files=files, progress=progress, profile=profile, results=results
+                    lambda seconds=None: cross_validate_lenet(
+                        data=data,
+                        files=files,
+                        progress=progress,
+                        profile=profile,
+                        results=results,
+                        seconds=seconds,
                     ),
                     reads=("tuning",),
+                    budgeted=True,
                 )
             )
     stages.append(
