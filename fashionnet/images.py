@@ -115,9 +115,7 @@ def _convert(image, mode: str):
 
 def _border(pixels: np.ndarray) -> np.ndarray:
     """The outer ring of an (H, W, C) array as (m, C) rows."""
-    return np.concatenate(
-        [pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]], axis=0
-    )
+    return np.concatenate([pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]], axis=0)
 
 
 def _fit_to(image, size: tuple[int, int]):
@@ -164,9 +162,7 @@ def _check_size(image_size: Any) -> tuple[int, int] | None:
 
 def _check_mode(color_mode: str) -> str:
     if color_mode not in _COLOR_MODES:
-        raise ValueError(
-            f"color_mode must be 'grayscale' or 'rgb'; got {color_mode!r}."
-        )
+        raise ValueError(f"color_mode must be 'grayscale' or 'rgb'; got {color_mode!r}.")
     return _COLOR_MODES[color_mode]
 
 
@@ -252,8 +248,10 @@ def load_images(
             stacklevel=2,
         )
     if not images:
-        raise ValueError("no image to read: " + ("every file was skipped" if skipped else
-                                                 "the list of files is empty"))
+        raise ValueError(
+            "no image to read: "
+            + ("every file was skipped" if skipped else "the list of files is empty")
+        )
     shapes = {image.shape for image in images}
     if len(shapes) > 1:
         first = images[0].shape
@@ -360,7 +358,7 @@ def load_image_folder(
         files += found
         labels += [folder.name] * len(found)
     X, kept = load_images(files, image_size, color_mode, on_error=on_error)
-    label_of = dict(zip(files, labels))
+    label_of = dict(zip(files, labels, strict=True))
     return X, np.asarray([label_of[p] for p in kept])
 
 

@@ -19,7 +19,7 @@ from fashionnet.images import (
 def write_class_folders(root, images, labels, suffix=".png", mode="L"):
     """One sub-folder per class; returns the files in the order written."""
     paths = []
-    for i, (image, label) in enumerate(zip(images, labels)):
+    for i, (image, label) in enumerate(zip(images, labels, strict=True)):
         folder = root / str(label)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"img{i:04d}{suffix}"

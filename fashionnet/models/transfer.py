@@ -208,6 +208,15 @@ class TransferClassifier(FashionNetClassifier):
         Mixed precision: the Keras dtype policy the network is built with
         (the output layer stays float32). None uses Keras' global policy,
         float32 unless changed. Saved models keep it.
+    class_weight : dict, "balanced" or None, default=None
+        Weight of each class in the loss, as in scikit-learn (a dict from
+        class to weight, classes left out weigh 1; ``"balanced"``:
+        ``n_samples / (n_classes * count)``), multiplied into
+        ``sample_weight``.
+    warm_start : bool, default=False
+        A second :meth:`fit` goes on training the fitted network for
+        ``epochs`` more epochs (fresh optimizer, ``history_`` appended)
+        instead of building a new one.
     cache_features : {"auto", True, False}, default="auto"
         Train on cached outputs of the frozen part of the backbone. The
         network is cut after its last frozen layer where one tensor carries
@@ -255,6 +264,10 @@ class TransferClassifier(FashionNetClassifier):
         Kind of pixels the model was fitted on.
     backbone_ : Backbone
         The registry entry used.
+    background_ : {"dark", "light"} or None
+        The ground of most training images (Fashion-MNIST's is dark), which
+        ``fashionnet predict`` brings other images to; None for feature
+        strips.
     dtype_policy_ : str
         Name of the dtype policy the network was built with.
     model_ : keras.Model
@@ -302,6 +315,7 @@ class TransferClassifier(FashionNetClassifier):
     """
 
     _pixel_range = 255.0
+    _training_params = ("cache_features", "cache_dir", "cache_size", "cache_dtype")
 
     def __init__(
         self,
@@ -324,6 +338,8 @@ class TransferClassifier(FashionNetClassifier):
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        class_weight: dict | str | None = None,
+        warm_start: bool = False,
         cache_features: bool | str = "auto",
         cache_dir: str | os.PathLike | None = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
@@ -342,6 +358,8 @@ class TransferClassifier(FashionNetClassifier):
             random_state=random_state,
             verbose=verbose,
             dtype_policy=dtype_policy,
+            class_weight=class_weight,
+            warm_start=warm_start,
         )
         self.backbone = backbone
         self.weights = weights
@@ -451,6 +469,13 @@ class TransferClassifier(FashionNetClassifier):
                 )
             return super()._fit_keras(X, targets, whole_fit=whole_fit, seed=seed, **fit_kwargs)
         features = self._cached_features(split, X)
+        validation = fit_kwargs.get("validation_data")
+        if validation is not None:  # the tail takes features: so must its validation images
+            X_val, targets_val = validation
+            fit_kwargs["validation_data"] = (
+                self._cached_features(split, X_val, record=False),
+                targets_val,
+            )
         tail = split.tail
         tail.compile(
             optimizer=self._make_optimizer(self._steps_per_epoch(X.shape[0])),
@@ -475,7 +500,9 @@ class TransferClassifier(FashionNetClassifier):
             return "partial_fit trains one epoch at a time: computing features costs an epoch"
         return _feature_cache.split_network(self.model_, self._backbone_model().name)
 
-    def _cached_features(self, split: _feature_cache.NetworkSplit, X: np.ndarray) -> np.ndarray:
+    def _cached_features(
+        self, split: _feature_cache.NetworkSplit, X: np.ndarray, record: bool = True
+    ) -> np.ndarray:
         key = _feature_cache.prefix_fingerprint(
             split,
             self.input_size,
@@ -495,7 +522,8 @@ class TransferClassifier(FashionNetClassifier):
         features = cache.features(
             key, X, extract, shape, dtype=self.cache_dtype, max_bytes=int(self.cache_size)
         )
-        self.cache_info_.update(event=cache.last_event, seconds=time.perf_counter() - start)
+        if record:  # cache_info_ describes the training images
+            self.cache_info_.update(event=cache.last_event, seconds=time.perf_counter() - start)
         return features
 
     def _build_network(self, inputs, n_classes: int):
