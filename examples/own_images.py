@@ -18,6 +18,7 @@ export extras; about two minutes on two CPU cores).
 from __future__ import annotations
 
 import argparse
+import shlex
 import time
 from pathlib import Path
 
@@ -98,10 +99,9 @@ def main() -> None:
         f"ONNX under onnxruntime: accuracy {np.mean(served == labels):.4f}, max |p - "
         f"predict_proba| {np.abs(proba - clf.predict_proba(photos)).max():.2e}"
     )
-    print(
-        f"saved {model} and {onnx_file}; try:\n  fashionnet predict --model {model} "
-        f"{args.out / 'photos' / FOLDER_NAMES[9]} --top-k 2"
-    )
+    folder = shlex.quote(str(args.out / "photos" / FOLDER_NAMES[9]))
+    print(f"saved {model} and {onnx_file}; try:")
+    print(f"  fashionnet predict --model {shlex.quote(str(model))} {folder} --top-k 2")
 
 
 if __name__ == "__main__":

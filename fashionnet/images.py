@@ -27,6 +27,7 @@ raises :class:`UnreadableImageError` naming it, never Pillow's traceback.
 
 from __future__ import annotations
 
+import numbers
 import os
 import warnings
 from collections.abc import Iterable
@@ -145,7 +146,7 @@ def _fit_to(image, size: tuple[int, int]):
 def _check_size(image_size: Any) -> tuple[int, int] | None:
     if image_size is None:
         return None
-    if isinstance(image_size, int) and not isinstance(image_size, bool):
+    if isinstance(image_size, numbers.Integral) and not isinstance(image_size, bool):
         image_size = (image_size, image_size)
     try:
         height, width = (int(v) for v in image_size)

@@ -22,7 +22,13 @@ scikit-learn. It overrides these scikeras methods, each for a reason:
 - ``predict_proba``, ``predict`` and ``score``: the same validation as fit
   (feature names and ``n_features_in_`` through scikit-learn's public
   :func:`sklearn.utils.validation.validate_data`), a large prediction
-  batch, labels from ``classes_``.
+  batch, labels from ``classes_``. ``predict_proba`` averages the network's
+  probabilities over the views of ``_tta_views`` (the image alone unless a
+  subclass adds test-time augmentation); ``inference_model`` builds the
+  same computation as one Keras graph, which ``export`` writes.
+
+Not in scikeras: ``class_weight``, ``fit(validation_data=...)`` and
+``warm_start``, in the methods of the "training options" section.
 
 Subclasses only say how the network is built (``_build_network``) and how the
 pixels must be scaled for it (``_pixel_range``); they may change the loss
