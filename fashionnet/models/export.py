@@ -117,8 +117,10 @@ def _check_installed(format: str, modules: tuple[str, ...]) -> None:
 
 
 def _missing(format: str, what: str) -> ImportError:
+    # TensorFlow is not in the extra: a JAX user converts through it deliberately.
+    extra = "tensorflow " if "tensorflow" in what else ""
     return ImportError(
-        f"export(format={format!r}) needs {what}: pip install 'fashionnet[export]'"
+        f"export(format={format!r}) needs {what}: pip install {extra}'fashionnet[export]'"
     )
 
 
