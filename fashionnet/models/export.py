@@ -67,9 +67,7 @@ def export_model(estimator: Any, path: str | os.PathLike, format: str = "onnx", 
     import keras
 
     if format not in EXPORT_FORMATS:
-        raise ValueError(
-            f"unknown export format {format!r}; use one of {list(EXPORT_FORMATS)}."
-        )
+        raise ValueError(f"unknown export format {format!r}; use one of {list(EXPORT_FORMATS)}.")
     import numpy as np
 
     model = estimator.inference_model()
