@@ -6,6 +6,7 @@
     fashionnet train --model MODEL [--param k=v ...]   (MODEL: see fashionnet.registry)
     fashionnet tune [--max-trials N] [--learning-rates ...] [--directory DIR]
     fashionnet study --profile smoke | quick | full --out DIR [--budget 15m]
+    fashionnet predict --model MODEL.keras FILE_OR_FOLDER... [--top-k K] [--format F]
 
 Mistakes a user can make (an unknown model, a path that cannot be read, a
 bad parameter, data or an optional dependency that is missing) end with one
@@ -195,6 +196,42 @@ def build_parser() -> argparse.ArgumentParser:
         "quick; 'none' trains the profile's epochs)",
     )
     study.add_argument("--quiet", action="store_true", help="no progress output")
+
+    predict = sub.add_parser(
+        "predict",
+        help="classify image files (PNG, JPEG...) with a saved model",
+        description="Classify image files with a model saved by fashionnet (.keras): one "
+        "line per image with its predicted label and probability. Each image is brought "
+        "to what the model was trained on: its size, grey or colour, and its polarity "
+        "(Fashion-MNIST shows light garments on a dark ground, so a photo of a dark "
+        "garment on a light table is inverted, and the output says so).",
+    )
+    predict.add_argument(
+        "--model", required=True, metavar="MODEL.keras", help="a classifier saved by fashionnet"
+    )
+    predict.add_argument(
+        "paths",
+        nargs="+",
+        metavar="FILE_OR_FOLDER",
+        help=f"image files, or folders whose image files ({', '.join(_image_suffixes())}) "
+        "are read, sub-folders included",
+    )
+    predict.add_argument(
+        "--top-k", type=int, default=1, metavar="K", help="also show the K most likely labels"
+    )
+    predict.add_argument(
+        "--format", choices=("text", "csv", "json"), default="text", help="output format"
+    )
+    predict.add_argument(
+        "--no-invert",
+        action="store_true",
+        help="use the images' polarity as it is, never inverting them",
+    )
+    predict.add_argument(
+        "--skip-unreadable",
+        action="store_true",
+        help="leave out files that are not readable images (one warning) instead of stopping",
+    )
     return parser
 
 
@@ -208,6 +245,12 @@ def _budget_argument(text: str) -> float | str | None:
         return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _image_suffixes() -> tuple[str, ...]:
+    from fashionnet.images import IMAGE_SUFFIXES
+
+    return IMAGE_SUFFIXES
 
 
 # --------------------------------------------------------------------------- audit
@@ -316,7 +359,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     estimator.fit(X, y)
     fit_seconds = time.perf_counter() - start
     report = evaluate(estimator, X_test, y_test)
-    model_path = estimator.save(out / f"{key}.keras")
+    from fashionnet.datasets import CLASS_NAMES
+
+    model_path = estimator.save(out / f"{key}.keras", class_names=CLASS_NAMES)
     from fashionnet._io import write_json
 
     metrics = {
@@ -432,7 +477,126 @@ def _cmd_study(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"audit": _cmd_audit, "train": _cmd_train, "tune": _cmd_tune, "study": _cmd_study}
+# --------------------------------------------------------------------------- predict
+
+
+def _image_files(paths: Sequence[str]) -> list[Path]:
+    """The files named, and the image files of the folders named, in order."""
+    suffixes = _image_suffixes()
+    files = []
+    for text in paths:
+        path = Path(text).expanduser()
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith(".")
+            )
+            if not found:
+                raise UsageError(f"{text}: the folder holds no image file ({', '.join(suffixes)})")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"cannot read {text}: no such file or directory")
+    return files
+
+
+def _prediction_rows(args: argparse.Namespace) -> tuple[list[dict], dict]:
+    """Read the model's needs, bring the images to them, predict: one dict per image, and
+    what the model file says (:func:`~fashionnet.models.persistence.read_model_info`)."""
+    from fashionnet.images import load_images, match_background
+
+    model = Path(args.model).expanduser()
+    if not model.is_file():
+        raise UsageError(f"cannot read --model {args.model}: no such file")
+    import_keras_quietly()
+    from fashionnet.models.persistence import read_model_info
+
+    info = read_model_info(model)
+    height, width, channels = info["image_shape"]
+    if min(height, width) < 3 or channels not in (1, 3):
+        raise UsageError(
+            f"--model {args.model} was trained on arrays of shape {info['image_shape']}, not "
+            "on grey or colour images: it cannot classify image files"
+        )
+    n_classes = len(info["classes"])
+    if not 1 <= args.top_k <= n_classes:
+        raise UsageError(f"--top-k must be between 1 and {n_classes}; got {args.top_k}")
+    files = _image_files(args.paths)
+    X, files = load_images(
+        files,
+        (height, width),
+        "grayscale" if channels == 1 else "rgb",
+        on_error="skip" if args.skip_unreadable else "raise",
+    )
+    inverted = [False] * len(files)
+    if info["background"] is not None and not args.no_invert:
+        X, inverted = match_background(X, info["background"])
+    if info["input_dtype"] == "float32":
+        X = X.astype("float32") / 255
+    from fashionnet.models import load_model
+
+    proba = load_model(model).predict_proba(X)
+    names = info["class_names"]
+    rows = []
+    for path, p, flipped in zip(files, proba, inverted, strict=True):
+        order = p.argsort()[::-1][: args.top_k]
+        rows.append(
+            {
+                "file": str(path),
+                "label": names[order[0]],
+                "class": info["classes"][order[0]],
+                "probability": float(p[order[0]]),
+                "top_k": [{"label": names[i], "probability": float(p[i])} for i in order],
+                "inverted": bool(flipped),
+            }
+        )
+    return rows, info
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    rows, info = _prediction_rows(args)
+    if args.format == "json":
+        print("[\n" + ",\n".join(json.dumps(row) for row in rows) + "\n]")
+        return 0
+    if args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        extra = [
+            f"{kind}_{k}" for k in range(2, args.top_k + 1) for kind in ("label", "probability")
+        ]
+        writer.writerow(["file", "label", "probability", *extra, "inverted"])
+        for row in rows:
+            others = [v for t in row["top_k"][1:] for v in (t["label"], f"{t['probability']:.4f}")]
+            writer.writerow(
+                [row["file"], row["label"], f"{row['probability']:.4f}", *others, row["inverted"]]
+            )
+        return 0
+    width = max(len(row["file"]) for row in rows)
+    label_width = max(len(row["label"]) for row in rows)
+    for row in rows:
+        line = f"{row['file']:<{width}}  {row['label']:<{label_width}}  {row['probability']:.4f}"
+        if args.top_k > 1:
+            line += (
+                "  ("
+                + ", ".join(f"{t['label']} {t['probability']:.4f}" for t in row["top_k"][1:])
+                + ")"
+            )
+        if row["inverted"]:
+            line += f"  [inverted: the model knows a {info['background']} ground]"
+        print(line)
+    return 0
+
+
+_COMMANDS = {
+    "audit": _cmd_audit,
+    "train": _cmd_train,
+    "tune": _cmd_tune,
+    "study": _cmd_study,
+    "predict": _cmd_predict,
+}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

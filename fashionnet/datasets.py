@@ -13,6 +13,10 @@ other data). Without it, in order:
 In each place the official IDX files (``train-images-idx3-ubyte.gz`` and
 friends, gzipped or not) are used first, then the Kaggle CSV export
 (``fashion-mnist_train.csv``, ``fashion-mnist_test.csv``).
+
+A user's own images (PNG, JPEG) load with :func:`load_image_folder` (one
+sub-folder per class) and :func:`load_images`, defined in
+:mod:`fashionnet.images` and re-exported here.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import numpy as np
 
 from fashionnet._io import atomic_write
 from fashionnet._validation import LABEL_COLUMN
+from fashionnet.images import load_image_folder, load_images
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,6 +42,8 @@ __all__ = [
     "CLASS_NAMES",
     "DEBIAN_DATA_DIR",
     "load_fashion_mnist",
+    "load_image_folder",
+    "load_images",
     "read_idx",
     "read_idx_pair",
     "read_csv",

@@ -88,6 +88,10 @@ BACKEND_TESTS = {
         "test_loaded_model_keeps_training",
     },
     "tests/models/test_composition.py": {"test_pickle_round_trip"},
+    "tests/models/test_training_options.py": {
+        "test_validation_data_feeds_the_history_and_early_stopping",
+        "test_warm_start_goes_on_training_the_fitted_network",
+    },
     "tests/models/test_resnet.py": {
         "test_learns_real_fashion_mnist",
         "test_save_load_keeps_predictions_identical",

@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fashionnet import __version__
@@ -125,7 +127,7 @@ def test_help_lists_the_subcommands(capsys):
         main(["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    for command in ("audit", "train", "tune", "study"):
+    for command in ("audit", "train", "tune", "study", "predict"):
         assert command in text
 
 
@@ -260,3 +262,130 @@ def test_warnings_are_one_line_and_the_hook_is_restored(capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err == "fashionnet: warning: repaired the search: trial 3 runs again second line\n"
     assert warnings.showwarning is before
+
+
+# ---------------------------------------------------------------- predict
+
+
+@pytest.fixture(scope="module")
+def image_files(tmp_path_factory, small_train, small_test):
+    """A saved LeNet-5 and real test images as files: PNGs as they are, photo-like negatives."""
+    from PIL import Image
+
+    from fashionnet.datasets import CLASS_NAMES
+    from fashionnet.models import LeNet5Classifier
+
+    root = tmp_path_factory.mktemp("predict")
+    X, y = small_train
+    clf = LeNet5Classifier(activation="relu", pooling="max", epochs=1, random_state=0)
+    clf.fit(X[:300], y[:300])
+    model = clf.save(root / "lenet.keras", class_names=CLASS_NAMES)
+    images = small_test[0][:4]
+    pngs, negatives = [], []
+    for i, image in enumerate(images):
+        pngs.append(root / f"garment{i}.png")
+        Image.fromarray(image).save(pngs[-1])
+        # Dark garment on a white ground, twice the size: the command must undo both.
+        negatives.append(root / "photos" / f"photo{i}.png")
+        negatives[-1].parent.mkdir(exist_ok=True)
+        Image.fromarray(255 - image).resize((56, 56), Image.Resampling.NEAREST).save(negatives[-1])
+    jpeg = root / "photos" / "colour.jpg"
+    Image.fromarray(np.stack([255 - images[0]] * 3, axis=-1)).save(jpeg, quality=90)
+    return {
+        "model": model,
+        "clf": clf,
+        "images": images,
+        "pngs": pngs,
+        "negatives": negatives,
+        "jpeg": jpeg,
+        "root": root,
+    }
+
+
+def test_predict_prints_one_line_per_image(image_files, capsys):
+    from fashionnet.datasets import CLASS_NAMES
+
+    files, clf = image_files, image_files["clf"]
+    expected = clf.predict_proba(files["images"])
+    status = main(
+        [
+            "predict",
+            "--model",
+            str(files["model"]),
+            *map(str, files["pngs"]),
+            "--format",
+            "json",
+            "--top-k",
+            "3",
+        ]
+    )
+    assert status == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["file"] for row in rows] == [str(p) for p in files["pngs"]]
+    for row, proba in zip(rows, expected, strict=True):
+        assert row["label"] == CLASS_NAMES[int(proba.argmax())] and not row["inverted"]
+        assert row["probability"] == pytest.approx(float(proba.max()), abs=1e-6)
+        assert [t["label"] for t in row["top_k"]] == [
+            CLASS_NAMES[i] for i in proba.argsort()[::-1][:3]
+        ]
+    # A folder of photo-like negatives at twice the size: inverted and resized back
+    # to the very pixels of the originals, so the same probabilities; the JPEG too.
+    status = main(
+        [
+            "predict",
+            "--model",
+            str(files["model"]),
+            str(files["root"] / "photos"),
+            "--format",
+            "csv",
+        ]
+    )
+    assert status == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "file,label,probability,inverted"
+    body = [line.split(",") for line in lines[1:]]
+    assert [Path(row[0]).name for row in body] == ["colour.jpg"] + [
+        p.name for p in files["negatives"]
+    ]
+    assert all(row[-1] == "True" for row in body)
+    for row, proba in zip(body[1:], expected, strict=True):
+        assert row[1] == CLASS_NAMES[int(proba.argmax())]
+        assert float(row[2]) == pytest.approx(float(proba.max()), abs=1e-4)
+    status = main(["predict", "--model", str(files["model"]), str(files["negatives"][0])])
+    text = capsys.readouterr().out
+    assert status == 0 and text.count("\n") == 1
+    assert "[inverted: the model knows a dark ground]" in text
+
+
+def test_predict_mistakes_are_one_line(image_files, tmp_path, capsys):
+    files = image_files
+    model = str(files["model"])
+    corrupt = tmp_path / "cut.png"
+    corrupt.write_bytes(files["pngs"][0].read_bytes()[:70])
+    notes = tmp_path / "notes.png"
+    notes.write_text("not an image")
+    plain = tmp_path / "plain.keras"
+    files["clf"].model_.save(plain)
+    cases = [
+        (["--model", model, str(tmp_path / "missing.png")], "cannot read", "no such file"),
+        (["--model", model, str(corrupt)], "cut.png", "damaged or truncated"),
+        (["--model", model, str(notes)], "notes.png", "not an image"),
+        (["--model", str(plain), str(files["pngs"][0])], "not a classifier saved by fashionnet"),
+        (["--model", str(tmp_path / "none.keras"), str(corrupt)], "cannot read --model"),
+        (["--model", model, str(files["pngs"][0]), "--top-k", "11"], "--top-k must be"),
+    ]
+    for args, *fragments in cases:
+        assert main(["predict", *args]) == 2, args
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("fashionnet: error: "), err
+        for fragment in fragments:
+            assert fragment in err[0], (fragment, err[0])
+    # Skipping the unreadable files: one warning, the others classified.
+    status = main(
+        ["predict", "--model", model, str(corrupt), str(files["pngs"][0]), "--skip-unreadable"]
+    )
+    captured = capsys.readouterr()
+    assert status == 0 and captured.out.count("\n") == 1
+    assert captured.err.strip() == (
+        "fashionnet: warning: skipped 1 of 2 files that are not readable images: cut.png"
+    )

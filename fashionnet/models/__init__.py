@@ -6,7 +6,10 @@
 - :class:`TransferClassifier` -- an ImageNet backbone (VGG16, ResNet152V2 or
   any ``keras.applications`` model) with a dense head, fine-tuned.
 - :func:`clear_feature_cache` -- free the features cached for transfer fits.
-- :func:`load_model` -- load a classifier saved with ``save(path)``.
+- :func:`load_model` -- load a classifier saved with ``save(path)``;
+  :func:`read_model_info` -- what it needs to be given images.
+- ``estimator.export(path, format=...)`` -- ONNX, SavedModel or LiteRT for
+  serving (:mod:`fashionnet.models.export`).
 - :class:`FashionNetClassifier` -- their base class over scikeras'
   ``KerasClassifier``.
 
@@ -22,7 +25,7 @@ import_keras()
 
 from ._base import FashionNetClassifier  # noqa: E402
 from .lenet import LeNet5Classifier  # noqa: E402
-from .persistence import DamagedModelError, load_model  # noqa: E402
+from .persistence import DamagedModelError, load_model, read_model_info  # noqa: E402
 from .resnet import ResNetClassifier  # noqa: E402
 from .transfer import (  # noqa: E402
     BACKBONES,
@@ -38,6 +41,7 @@ __all__ = [
     "ResNetClassifier",
     "TransferClassifier",
     "load_model",
+    "read_model_info",
     "DamagedModelError",
     "Backbone",
     "BACKBONES",

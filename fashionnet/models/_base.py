@@ -24,7 +24,13 @@ scikit-learn. It overrides these scikeras methods, each for a reason:
 - ``predict_proba``, ``predict`` and ``score``: the same validation as fit
   (feature names and ``n_features_in_`` through scikit-learn's public
   :func:`sklearn.utils.validation.validate_data`), a large prediction
-  batch, labels from ``classes_``.
+  batch, labels from ``classes_``. ``predict_proba`` averages the network's
+  probabilities over the views of ``_tta_views`` (the image alone unless a
+  subclass adds test-time augmentation); ``inference_model`` builds the
+  same computation as one Keras graph, which ``export`` writes.
+
+Not in scikeras: ``class_weight``, ``fit(validation_data=...)`` and
+``warm_start``, in the methods of the "training options" section.
 
 Subclasses only say how the network is built (``_build_network``) and how the
 pixels must be scaled for it (``_pixel_range``); they may change the loss
@@ -39,6 +45,7 @@ afterwards.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import numbers
 import os
@@ -84,6 +91,27 @@ _PREDICT_BATCH_SIZE = 256
 #: "float16" weights lose the small updates of training, so only the mixed
 #: policies (float32 weights, low-precision computation) are offered.
 DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
+
+#: Parameters of every estimator that a warm start may change: they shape
+#: the training (or nothing), not the network.
+_TRAINING_PARAMS = frozenset(
+    {
+        "learning_rate",
+        "batch_size",
+        "epochs",
+        "optimizer",
+        "validation_split",
+        "early_stopping",
+        "callbacks",
+        "log_dir",
+        "csv_log",
+        "random_state",
+        "verbose",
+        "class_weight",
+        "warm_start",
+        "time_budget",
+    }
+)
 
 
 class FashionNetClassifier(KerasClassifier):
@@ -145,6 +173,19 @@ class FashionNetClassifier(KerasClassifier):
         at fit time (float32 unless changed with
         ``keras.config.set_dtype_policy``). The global policy is left as it
         was, and saved models keep their policy.
+    class_weight : dict, "balanced" or None, default=None
+        Weight of each class in the loss, as in scikit-learn: a dict maps a
+        class to its weight (classes left out weigh 1); ``"balanced"`` weighs
+        each class by ``n_samples / (n_classes * count)``, its count being
+        the sum of its ``sample_weight``. Multiplied into ``sample_weight``;
+        the validation loss is not weighted.
+    warm_start : bool, default=False
+        When fitted, :meth:`fit` goes on training the fitted network for
+        ``epochs`` more epochs, with a fresh optimizer (and learning-rate
+        schedule), appending to ``history_``, as scikit-learn's warm start.
+        The classes and the image shape must be those of the first fit, and
+        the parameters that shape the network must not have changed (a
+        ``ValueError`` names them); False builds a new network at every fit.
     time_budget : float or None, default=None
         Seconds of wall time for the whole ``fit`` (validation, building,
         training). Fit first times a few training steps of the network on
@@ -162,6 +203,9 @@ class FashionNetClassifier(KerasClassifier):
     _pixel_range: float = 1.0
     #: Fitted float attributes that ``save`` keeps besides the common ones.
     _fitted_scalars: tuple[str, ...] = ()
+    #: Parameters of the subclass that a warm start may change (they shape
+    #: training or prediction, not the network); see ``_network_params``.
+    _training_params: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -178,6 +222,8 @@ class FashionNetClassifier(KerasClassifier):
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        class_weight: dict | str | None = None,
+        warm_start: bool = False,
         time_budget: float | None = None,
     ) -> None:
         # Deliberately not calling KerasClassifier.__init__: it sets a dozen
@@ -194,6 +240,8 @@ class FashionNetClassifier(KerasClassifier):
         self.random_state = random_state
         self.verbose = verbose
         self.dtype_policy = dtype_policy
+        self.class_weight = class_weight
+        self.warm_start = warm_start
         self.time_budget = time_budget
 
     # ------------------------------------------------------------------ #
@@ -228,8 +276,13 @@ class FashionNetClassifier(KerasClassifier):
     # fitting
     # ------------------------------------------------------------------ #
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> FashionNetClassifier:
+    def fit(
+        self, X: Any, y: Any, sample_weight: Any = None, *, validation_data: Any = None
+    ) -> FashionNetClassifier:
         """Build a fresh network and train it on ``(X, y)``.
+
+        With ``warm_start=True`` and a fitted network, train that network
+        further instead.
 
         Parameters
         ----------
@@ -239,7 +292,14 @@ class FashionNetClassifier(KerasClassifier):
         y : array-like of shape (n,)
             Class labels (any hashable values; one-hot encoded internally).
         sample_weight : array-like of shape (n,) or None, default=None
-            Weight of each image in the loss.
+            Weight of each image in the loss (multiplied by ``class_weight``).
+        validation_data : tuple (X_val, y_val) or None, default=None
+            Images and labels scored at the end of every epoch: ``history_``
+            gains ``val_loss`` and ``val_accuracy``, and ``early_stopping``
+            monitors ``val_loss``. Instead of ``validation_split``, not with
+            it. In a :class:`~sklearn.pipeline.Pipeline`, pass it as
+            ``clf__validation_data``; a search passes it to every fit
+            unchanged (it is not split into folds).
 
         Returns
         -------
@@ -250,26 +310,55 @@ class FashionNetClassifier(KerasClassifier):
         self._check_params()
         seed = self._seed()
         with _restoring_global_rng(seed):
-            X, y, sample_weight = self._setup(X, y, sample_weight, seed)
+            warm = self.warm_start and self.__sklearn_is_fitted__()
+            if warm:
+                X, y, sample_weight = self._setup_warm_start(X, y, sample_weight)
+            else:
+                X, y, sample_weight = self._setup(X, y, sample_weight, seed)
+            validation = self._check_validation_data(validation_data)
             guard = None
             if self.time_budget is not None:
-                self._plan_within_budget(X, y, sample_weight, seed, started)
+                self._plan_within_budget(
+                    X, y, sample_weight, seed, started, warm=warm, validation=validation
+                )
                 guard = BudgetGuard(float(self.time_budget), started, self.epochs_)
             self._train(
-                X, y, sample_weight, epochs=self.epochs_, seed=seed, whole_fit=True, guard=guard
+                X,
+                y,
+                sample_weight,
+                epochs=self.epochs_,
+                seed=seed,
+                whole_fit=True,
+                validation=validation,
+                guard=guard,
             )
         if guard is not None:
             self.budget_.update(
                 fit_seconds=time.perf_counter() - started,
-                epochs_run=len(self.history_),
+                epochs_run=len(self.history_) - self.budget_["initial_epoch"],
                 cut=guard.cut,
             )
         return self
 
-    def _plan_within_budget(self, X, y, sample_weight, seed: int | None, started: float) -> None:
-        """Time the network built by ``_setup``, set ``epochs_``, build it again for them."""
+    def _plan_within_budget(
+        self,
+        X,
+        y,
+        sample_weight,
+        seed: int | None,
+        started: float,
+        *,
+        warm: bool,
+        validation: tuple | None,
+    ) -> None:
+        """Time the network's steps, set ``epochs_``, and set the network up for them.
+
+        A fresh network is built again from the seed (so the fit is the fit of
+        ``epochs=epochs_``); a warm-started one gets its weights back and a
+        fresh optimizer for the chosen epochs.
+        """
         build_seconds = time.perf_counter() - started
-        targets = self._targets(y)
+        targets = self._one_hot(y)
         n_fit = X.shape[0] - int(X.shape[0] * self.validation_split)
         self._before_timing(X)
 
@@ -293,13 +382,14 @@ class FashionNetClassifier(KerasClassifier):
         speed = known_speed(key)
         measured = speed is None
         if measured:  # the first fit of this network in this process: time it
+            weights = self.model_.get_weights() if warm else None
             speed = measure_speed(
                 run_steps,
                 self._steps_per_epoch(X.shape[0]),
                 timed_seconds(float(self.time_budget)),
             )
             remember_speed(key, speed)
-        n_val = X.shape[0] - n_fit
+        n_val = X.shape[0] - n_fit if validation is None else len(validation[1])
         plan = plan_epochs(
             float(self.time_budget),
             elapsed=time.perf_counter() - started,
@@ -321,10 +411,17 @@ class FashionNetClassifier(KerasClassifier):
         self.budget_ = budget_facts(
             float(self.time_budget), speed, plan, self.epochs, measured=measured
         )
+        self.budget_["initial_epoch"] = len(self.history_) if warm else 0
+        if warm:
+            if weights is not None:
+                self.model_.set_weights(weights)
+            self._compile(self.model_, X.shape[0])
+            return
         # The same network as a fit with epochs=epochs_: same seed, fresh weights.
         if seed is not None:
             keras.utils.set_random_seed(seed)
         self.model_ = self._build_keras_model(X.shape[0])
+        self._built_with = self._network_params()
         self.history_ = pd.DataFrame()
 
     def _before_timing(self, X: np.ndarray) -> None:
@@ -363,11 +460,14 @@ class FashionNetClassifier(KerasClassifier):
             )
         self.n_classes_ = int(self.classes_.shape[0])
         sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        sample_weight = self._weigh_classes(y, sample_weight)
         if seed is not None:
             keras.utils.set_random_seed(seed)
         self._learn_input_statistics(X)
         self.epochs_ = self.epochs
+        self._learn_background(X)
         self.model_ = self._build_keras_model(X.shape[0])
+        self._built_with = self._network_params()
         self.history_ = pd.DataFrame()
         return X, y, sample_weight
 
@@ -407,7 +507,9 @@ class FashionNetClassifier(KerasClassifier):
                     keras.utils.set_random_seed(seed)
                 self._learn_input_statistics(X)
                 self.epochs_ = self.epochs
+                self._learn_background(X)
                 self.model_ = self._build_keras_model(X.shape[0])
+                self._built_with = self._network_params()
             self.history_ = pd.DataFrame()
         unknown = np.setdiff1d(y, self.classes_)
         if unknown.size:
@@ -416,12 +518,16 @@ class FashionNetClassifier(KerasClassifier):
                 f"{self.classes_.tolist()}; pass every class with classes= on the first call."
             )
         sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        if isinstance(self.class_weight, str):
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit, which sees one "
+                "batch at a time: compute the weights once with sklearn.utils.class_weight."
+                "compute_class_weight('balanced', classes=classes, y=y) and pass them as a "
+                "dict, class_weight=dict(zip(classes, weights))."
+            )
+        sample_weight = self._weigh_classes(y, sample_weight)
         self._train(X, y, sample_weight, epochs=1, seed=None, whole_fit=False)
         return self
-
-    def _targets(self, y: np.ndarray) -> np.ndarray:
-        """One-hot rows of ``y`` in the order of ``classes_``."""
-        return (y[:, None] == self.classes_[None, :]).astype(keras.backend.floatx())
 
     def _train(
         self,
@@ -432,11 +538,12 @@ class FashionNetClassifier(KerasClassifier):
         epochs: int,
         seed: int | None,
         whole_fit: bool,
+        validation: tuple | None = None,
         guard: keras.callbacks.Callback | None = None,
     ) -> None:
-        targets = self._targets(y)
-        has_validation = self.validation_split > 0
-        if has_validation and int(X.shape[0] * self.validation_split) < 1:
+        targets = self._one_hot(y)
+        has_validation = self.validation_split > 0 or validation is not None
+        if self.validation_split > 0 and int(X.shape[0] * self.validation_split) < 1:
             raise ValueError(
                 f"validation_split={self.validation_split} of {X.shape[0]} images leaves "
                 "no validation image; use more images or a larger validation_split."
@@ -459,6 +566,7 @@ class FashionNetClassifier(KerasClassifier):
             validation_split=self.validation_split,
             shuffle=True,
             callbacks=self._make_callbacks(has_validation) + ([guard] if guard else []),
+            **({} if validation is None else {"validation_data": validation}),
         )
         new = pd.DataFrame(history.history)
         new.index = pd.RangeIndex(initial_epoch, initial_epoch + len(new), name="epoch")
@@ -504,6 +612,119 @@ class FashionNetClassifier(KerasClassifier):
         return callbacks
 
     # ------------------------------------------------------------------ #
+    # training options: class weights, validation data, warm start
+    # ------------------------------------------------------------------ #
+
+    def _one_hot(self, y: np.ndarray) -> np.ndarray:
+        return (y[:, None] == self.classes_[None, :]).astype(keras.backend.floatx())
+
+    def _weigh_classes(self, y: np.ndarray, sample_weight: np.ndarray | None):
+        """``sample_weight`` times the weight of each image's class (scikit-learn's meaning)."""
+        if self.class_weight is None:
+            return sample_weight
+        index = np.searchsorted(self.classes_, y)
+        if isinstance(self.class_weight, str):  # "balanced", checked by _check_params
+            counts = np.bincount(index, weights=sample_weight, minlength=self.n_classes_)
+            present = counts > 0
+            weights = np.ones(self.n_classes_)
+            weights[present] = counts.sum() / (present.sum() * counts[present])
+        else:
+            weights = self._class_weight_vector()
+        per_image = weights[index].astype(keras.backend.floatx())
+        return per_image if sample_weight is None else per_image * sample_weight
+
+    def _class_weight_vector(self) -> np.ndarray:
+        """The ``class_weight`` dict as one weight per entry of ``classes_``."""
+        classes = self.classes_.tolist()
+        unknown = [key for key in self.class_weight if key not in classes]
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys {unknown[:5]} that are not classes of y "
+                f"{classes[:10]}; give weights for the classes only."
+            )
+        return np.asarray([float(self.class_weight.get(c, 1.0)) for c in classes])
+
+    def _check_validation_data(self, validation_data: Any) -> tuple | None:
+        """``(X_val, one-hot y_val)`` in the fitted layout, or None."""
+        if validation_data is None:
+            return None
+        if self.validation_split > 0:
+            raise ValueError(
+                f"{type(self).__name__}: pass validation_data or set validation_split "
+                f"(now {self.validation_split}), not both."
+            )
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError(
+                "validation_data must be a pair (X_val, y_val) of images and labels; got "
+                f"a {type(validation_data).__name__}"
+                + (
+                    f" of length {len(validation_data)}."
+                    if hasattr(validation_data, "__len__")
+                    else "."
+                )
+            )
+        X_val, y_val = validation_data
+        try:
+            X_val = self._check_X(X_val, reset=False)
+        except ValueError as exc:
+            raise ValueError(f"validation_data: {exc}") from None
+        y_val = self._check_y(y_val, X_val.shape[0])
+        unknown = np.setdiff1d(y_val, self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"validation_data holds classes {unknown[:5].tolist()} that y does not "
+                f"({self.classes_.tolist()[:10]})."
+            )
+        return X_val, self._one_hot(y_val)
+
+    def _network_params(self) -> dict[str, str]:
+        """The parameters that shaped ``model_``: all but the training ones."""
+        free = _TRAINING_PARAMS.union(self._training_params)
+        return {
+            name: json.dumps(value, sort_keys=True, default=repr)
+            for name, value in self.get_params(deep=False).items()
+            if name not in free
+        }
+
+    def _setup_warm_start(self, X: Any, y: Any, sample_weight: Any):
+        """Validate the data for the fitted network and compile it afresh."""
+        X = self._check_X(X, reset=False)
+        y = self._check_y(y, X.shape[0])
+        classes = np.unique(y)
+        if not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                "warm_start can only be used where y has the same classes as in the "
+                f"previous call to fit: previously {self.classes_.tolist()[:10]}, now "
+                f"{classes.tolist()[:10]}. Set warm_start=False to build a new network."
+            )
+        built_with = getattr(self, "_built_with", None) or self._network_params()
+        changed = sorted(
+            name for name, value in self._network_params().items() if built_with.get(name) != value
+        )
+        if changed:
+            raise ValueError(
+                f"warm_start goes on training the fitted network, but {changed} changed "
+                "since it was built; set warm_start=False to build a new network, or "
+                "restore their values."
+            )
+        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
+        sample_weight = self._weigh_classes(y, sample_weight)
+        self.epochs_ = self.epochs
+        self._compile(self.model_, X.shape[0])
+        return X, y, sample_weight
+
+    def _learn_background(self, X: np.ndarray) -> None:
+        """``background_``: the ground of most training images, for ``fashionnet predict``."""
+        from ..images import is_light_background
+
+        height, width, _ = self.image_shape_
+        if min(height, width) < 3:  # feature strips, not images
+            self.background_ = None
+            return
+        images = X.reshape((X.shape[0], *self.image_shape_))
+        self.background_ = "light" if is_light_background(images).mean() > 0.5 else "dark"
+
+    # ------------------------------------------------------------------ #
     # building
     # ------------------------------------------------------------------ #
 
@@ -514,12 +735,17 @@ class FashionNetClassifier(KerasClassifier):
             outputs = self._build_network(inputs, self.n_classes_)
             # Built under the policy, the model scales the loss of mixed_float16.
             model = keras.Model(inputs, outputs, name=type(self).__name__)
+            self._compile(model, n_samples)
+        return model
+
+    def _compile(self, model: keras.Model, n_samples: int) -> None:
+        """Compile ``model`` with a fresh optimizer for ``epochs_`` epochs of ``n_samples``."""
+        with _dtype_policy(self.dtype_policy_):
             model.compile(
                 optimizer=self._make_optimizer(self._steps_per_epoch(n_samples), self.epochs_),
                 loss=self._make_loss(),
                 metrics=["accuracy"],
             )
-        return model
 
     def _build_network(self, inputs, n_classes: int):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -598,7 +824,88 @@ class FashionNetClassifier(KerasClassifier):
             Probabilities; each row sums to 1.
         """
         check_is_fitted(self)
-        return self._predict_network(self._check_X(X, reset=False))
+        views = self._tta_views(self._check_X(X, reset=False))
+        proba = self._predict_network(views[0])
+        for view in views[1:]:
+            proba = proba + self._predict_network(view)
+        return proba / len(views) if len(views) > 1 else proba
+
+    def _tta_views(self, x: Any) -> list:
+        """The inputs whose probabilities :meth:`predict_proba` averages (test-time augmentation).
+
+        ``x`` is a batch in the fitted input layout: a validated NumPy array
+        at prediction, a symbolic Keras tensor when :meth:`export` builds
+        the inference graph, so the views are written with ``keras.ops``.
+        The image itself by default; a subclass adds its augmented views
+        (``ResNetClassifier``'s mirror image), and both prediction and
+        export follow.
+        """
+        return [x]
+
+    def inference_model(self) -> keras.Model:
+        """The Keras model computing :meth:`predict_proba`, test-time augmentation included.
+
+        It takes the inputs ``predict_proba`` takes once validated: images in
+        the layout and pixel type seen at fit (uint8 ``(n, 28, 28)`` for
+        Fashion-MNIST), and returns the probabilities of ``classes_``. It
+        calls ``model_`` in inference mode (``training=False``), so that
+        training-time augmentation layers leave no random operation in an
+        exported graph. :meth:`export` writes it.
+
+        Returns
+        -------
+        keras.Model
+        """
+        check_is_fitted(self)
+        inputs = keras.Input(shape=self.input_shape_, dtype=self.input_dtype_, name="pixels")
+        outputs = [self.model_(view, training=False) for view in self._tta_views(inputs)]
+        if len(outputs) > 1:
+            outputs = [keras.layers.Average(name="tta_average", dtype="float32")(outputs)]
+        return keras.Model(inputs, outputs[0], name=f"{self.model_.name}_inference")
+
+    def export(self, path: str | os.PathLike, format: str = "onnx", **kwargs: Any):
+        """Write the fitted classifier for serving: ONNX, TensorFlow SavedModel or LiteRT.
+
+        The exported model is :meth:`inference_model`: it takes what
+        :meth:`predict_proba` takes (uint8 images in the layout seen at fit,
+        its preprocessing in the graph) and gives the same probabilities,
+        test-time augmentation included. Keras 3's ``Model.export`` writes
+        it; the file is written atomically. An ONNX file also holds the
+        class labels and ``background_`` in its metadata (``classes`` as a
+        JSON list, ``background``).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination: a file for ``"onnx"`` (``.onnx``) and ``"litert"``
+            (``.tflite``), a folder for ``"tf_saved_model"``. Replaced when
+            it exists.
+        format : {"onnx", "tf_saved_model", "litert"}, default="onnx"
+            ``"onnx"`` needs onnx and tf2onnx (and onnxruntime to serve),
+            ``"litert"`` TensorFlow to convert (and ai-edge-litert to serve):
+            ``pip install 'fashionnet[export]'``. ``"tf_saved_model"`` and
+            ``"litert"`` need TensorFlow installed, on any backend Keras
+            exports from.
+        **kwargs
+            Passed to :meth:`keras.Model.export` (``opset_version`` for
+            ONNX, converter options for LiteRT).
+
+        Returns
+        -------
+        pathlib.Path
+            The written file or folder.
+
+        Raises
+        ------
+        ImportError
+            A package the format needs is missing; the message names it and
+            the extra to install.
+        ValueError
+            An unknown ``format``.
+        """
+        from .export import export_model
+
+        return export_model(self, path, format, **kwargs)
 
     def _predict_network(self, X: np.ndarray) -> np.ndarray:
         """The network's probabilities for validated images, in inference mode."""
@@ -645,7 +952,7 @@ class FashionNetClassifier(KerasClassifier):
         y = check_labels(y, n_samples=y_pred.shape[0])
         return float(accuracy_score(y, y_pred, sample_weight=sample_weight))
 
-    def save(self, path: str | os.PathLike):
+    def save(self, path: str | os.PathLike, *, class_names: Any = None):
         """Write the fitted classifier to a ``.keras`` file, without pickle.
 
         The file is Keras' native format (network, preprocessing layers,
@@ -658,6 +965,10 @@ class FashionNetClassifier(KerasClassifier):
         ----------
         path : str or path-like
             Destination ending in ``.keras``; written atomically.
+        class_names : sequence of str or None, default=None
+            Display names of ``classes_``, in their order, kept in the file
+            for ``fashionnet predict`` (e.g. ``CLASS_NAMES`` for
+            Fashion-MNIST's labels 0..9); None shows the labels themselves.
 
         Returns
         -------
@@ -666,7 +977,7 @@ class FashionNetClassifier(KerasClassifier):
         """
         from .persistence import save_model
 
-        return save_model(self, path)
+        return save_model(self, path, class_names=class_names)
 
     # ------------------------------------------------------------------ #
     # validation
@@ -717,6 +1028,21 @@ class FashionNetClassifier(KerasClassifier):
             raise ValueError(
                 f"{name}: time_budget must be None or a number of seconds > 0; "
                 f"got {self.time_budget!r}."
+            )
+        if not isinstance(self.warm_start, (bool, np.bool_)):
+            raise ValueError(f"{name}: warm_start must be True or False; got {self.warm_start!r}.")
+        class_weight = self.class_weight
+        if not (
+            class_weight is None
+            or (isinstance(class_weight, str) and class_weight == "balanced")
+            or (
+                isinstance(class_weight, Mapping)
+                and all(_is_real(w) and math.isfinite(w) and w >= 0 for w in class_weight.values())
+            )
+        ):
+            raise ValueError(
+                f"{name}: class_weight must be None, 'balanced' or a dict from class to a "
+                f"non-negative weight; got {class_weight!r}."
             )
         if self.dtype_policy is not None and self.dtype_policy not in DTYPE_POLICIES:
             raise ValueError(

@@ -25,6 +25,7 @@ __all__ = [
     "RandomErasing",
     "augmentation_layers",
     "image_preprocessing",
+    "mirror_images",
 ]
 
 _PACKAGE = "fashionnet"
@@ -289,3 +290,27 @@ def image_preprocessing(
             )
         x = StackChannels(channels, name="stack_channels")(x)
     return x
+
+
+def mirror_images(x, image_shape: tuple[int, int, int]):
+    """Left-right mirror images of a batch ``x`` in any layout of ``image_shape`` images.
+
+    Written with ``keras.ops``, so ``x`` may be a NumPy array (the result is
+    a backend tensor) or a symbolic Keras tensor (the mirror becomes part of
+    a model's graph, as in an exported model).
+
+    Parameters
+    ----------
+    x : array or KerasTensor
+        A batch ``(n, *layout)`` whose rows hold ``prod(image_shape)`` pixels.
+    image_shape : tuple of int
+        ``(H, W, C)`` of one image.
+
+    Returns
+    -------
+    tensor
+        The mirrored batch, in the layout of ``x``.
+    """
+    layout = tuple(x.shape[1:])
+    images = keras.ops.reshape(x, (-1, *image_shape))
+    return keras.ops.reshape(keras.ops.flip(images, axis=2), (-1, *layout))

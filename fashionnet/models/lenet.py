@@ -79,6 +79,15 @@ class LeNet5Classifier(FashionNetClassifier):
         Mixed precision: the Keras dtype policy the network is built with
         (the output layer stays float32). None uses Keras' global policy,
         float32 unless changed. Saved models keep it.
+    class_weight : dict, "balanced" or None, default=None
+        Weight of each class in the loss, as in scikit-learn (a dict from
+        class to weight, classes left out weigh 1; ``"balanced"``:
+        ``n_samples / (n_classes * count)``), multiplied into
+        ``sample_weight``.
+    warm_start : bool, default=False
+        A second :meth:`fit` goes on training the fitted network for
+        ``epochs`` more epochs (fresh optimizer, ``history_`` appended)
+        instead of building a new one.
     time_budget : float or None, default=None
         Seconds of wall time for the whole ``fit``: the steps of the network
         are timed on this machine first, then it trains the most epochs (up
@@ -112,6 +121,10 @@ class LeNet5Classifier(FashionNetClassifier):
         (why training stopped early, or None).
     feature_names_in_ : numpy.ndarray of str
         Column names, when fitted on a DataFrame.
+    background_ : {"dark", "light"} or None
+        The ground of most training images (Fashion-MNIST's is dark), which
+        ``fashionnet predict`` brings other images to; None for feature
+        strips.
     dtype_policy_ : str
         Name of the dtype policy the network was built with.
     model_ : keras.Model
@@ -157,6 +170,8 @@ class LeNet5Classifier(FashionNetClassifier):
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        class_weight: dict | str | None = None,
+        warm_start: bool = False,
         time_budget: float | None = None,
     ) -> None:
         super().__init__(
@@ -172,6 +187,8 @@ class LeNet5Classifier(FashionNetClassifier):
             random_state=random_state,
             verbose=verbose,
             dtype_policy=dtype_policy,
+            class_weight=class_weight,
+            warm_start=warm_start,
             time_budget=time_budget,
         )
         self.activation = activation

@@ -33,7 +33,7 @@ import pandas as pd
 from .._io import atomic_write, private_name, remove_stale
 from ..registry import estimator_classes
 
-__all__ = ["save_model", "load_model", "DamagedModelError"]
+__all__ = ["save_model", "load_model", "read_model_info", "DamagedModelError"]
 
 #: Member of the .keras zip that holds the estimator's state.
 STATE_MEMBER = "fashionnet.json"
@@ -70,7 +70,7 @@ class DamagedModelError(ValueError):
     """
 
 
-def save_model(estimator: Any, path: str | os.PathLike) -> Path:
+def save_model(estimator: Any, path: str | os.PathLike, *, class_names: Any = None) -> Path:
     """Write a fitted classifier to ``path`` (a ``.keras`` file), atomically.
 
     Parameters
@@ -79,6 +79,9 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
         A fitted classifier.
     path : str or path-like
         Destination; must end in ``.keras``.
+    class_names : sequence of str or None, default=None
+        Display names of ``estimator.classes_``, in their order (see
+        :func:`read_model_info`).
 
     Returns
     -------
@@ -88,7 +91,8 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
     Raises
     ------
     ValueError
-        When ``path`` does not end in ``.keras``.
+        When ``path`` does not end in ``.keras``, or ``class_names`` does not
+        name every class.
     sklearn.exceptions.NotFittedError
         When the estimator is not fitted.
     """
@@ -102,6 +106,7 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
             f"Try {str(path.with_suffix('.keras'))!r}."
         )
     state = _state(estimator)
+    state["fitted"]["class_names"] = _check_class_names(class_names, estimator.classes_)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(path.parent, _STAGING_PREFIX)
     staging = path.parent / private_name(_STAGING_PREFIX)
@@ -180,6 +185,68 @@ def load_model(path: str | os.PathLike) -> Any:
     return estimator
 
 
+def read_model_info(path: str | os.PathLike) -> dict:
+    """What a saved classifier needs to be given images, read without building its network.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.keras`` file written by a classifier's ``save``.
+
+    Returns
+    -------
+    dict
+        ``estimator`` (class name), ``classes`` (the labels, as saved),
+        ``class_names`` (display names, one per class: those given to
+        ``save``, else the labels as text), ``image_shape`` ``(H, W, C)``,
+        ``input_shape`` (the fitted layout), ``input_dtype`` (``"uint8"`` or
+        ``"float32"``), ``background`` (``"dark"``, ``"light"``, or None
+        when unknown) and ``fashionnet_version``.
+
+    Raises
+    ------
+    FileNotFoundError, DamagedModelError
+        As :func:`load_model`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no saved model at {str(path)!r}.")
+    state = _read_state(path)
+    try:
+        fitted = state["fitted"]
+        classes = list(fitted["classes"])
+        names = fitted.get("class_names") or [str(c) for c in classes]
+        return {
+            "estimator": str(state["estimator"]),
+            "classes": classes,
+            "class_names": [str(n) for n in names],
+            "image_shape": tuple(int(d) for d in fitted["image_shape"]),
+            "input_shape": tuple(int(d) for d in fitted["input_shape"]),
+            "input_dtype": str(fitted["input_dtype"]),
+            "background": fitted.get("background"),
+            "fashionnet_version": state.get("fashionnet_version"),
+        }
+    except (KeyError, TypeError, ValueError) as exc:
+        what = f"its {STATE_MEMBER} does not describe a fitted classifier"
+        raise _damaged(path, what, exc) from exc
+
+
+def _check_class_names(class_names: Any, classes: np.ndarray) -> list[str] | None:
+    if class_names is None:
+        return None
+    if isinstance(class_names, str) or not hasattr(class_names, "__len__"):
+        raise ValueError(
+            f"class_names must be a sequence of names, one per class; got {class_names!r}."
+        )
+    names = [str(n) for n in class_names]
+    if len(names) != len(classes):
+        raise ValueError(
+            f"class_names holds {len(names)} names for {len(classes)} classes "
+            f"{classes.tolist()[:10]}; give one name per class, in the order of classes_."
+        )
+    return names
+
+
 # What reading a damaged archive raises: zipfile.BadZipFile (bad CRC-32, no
 # central directory), zlib.error and EOFError (cut deflate data), OSError
 # (h5py), ValueError (JSON, UnicodeDecodeError, Keras' own checks).
@@ -243,7 +310,10 @@ def _restore_estimator(state: dict) -> Any:
         raise ValueError(f"unknown estimator {state.get('estimator')!r}")
     cls = classes[state["estimator"]]
     allowed = set(cls._get_param_names())
-    estimator = cls(**{k: v for k, v in state["params"].items() if k in allowed})
+    params = {k: v for k, v in state["params"].items() if k in allowed}
+    if isinstance(params.get("class_weight"), list):  # saved as pairs: JSON keys are text
+        params["class_weight"] = {_key(k): float(w) for k, w in params["class_weight"]}
+    estimator = cls(**params)
     fitted = state["fitted"]
     estimator.classes_ = np.asarray(fitted["classes"], dtype=fitted["classes_dtype"])
     estimator.n_classes_ = int(estimator.classes_.shape[0])
@@ -256,6 +326,8 @@ def _restore_estimator(state: dict) -> Any:
     for name, value in fitted.get("scalars", {}).items():
         if name in cls._fitted_scalars:
             setattr(estimator, name, float(value))
+    # Files written before the background was recorded do not know it.
+    estimator.background_ = fitted.get("background")
     # Files written before mixed precision existed were float32.
     estimator.dtype_policy_ = fitted.get("dtype_policy", "float32")
     history = pd.DataFrame(fitted["history"])
@@ -267,6 +339,7 @@ def _restore_estimator(state: dict) -> Any:
         estimator.budget_ = dict(fitted["budget"])
     if hasattr(cls, "_restore_fitted"):
         estimator._restore_fitted()
+    estimator._built_with = estimator._network_params()  # what a warm start compares
     return estimator
 
 
@@ -282,6 +355,9 @@ def _state(estimator: Any) -> dict:
             value = os.fspath(value)
         if isinstance(value, tuple):
             value = list(value)
+        if name == "class_weight" and isinstance(value, dict):
+            # JSON would turn class 0 into "0": keep the keys' types as pairs.
+            value = [[_plain(k), float(w)] for k, w in value.items()]
         if _is_json(value):
             params[name] = value
         else:
@@ -307,6 +383,7 @@ def _state(estimator: Any) -> dict:
             "input_shape": list(estimator.input_shape_),
             "input_dtype": estimator.input_dtype_,
             "dtype_policy": estimator.dtype_policy_,
+            "background": getattr(estimator, "background_", None),
             "feature_names_in": (
                 estimator.feature_names_in_.tolist()
                 if hasattr(estimator, "feature_names_in_")
@@ -322,6 +399,15 @@ def _state(estimator: Any) -> dict:
             },
         },
     }
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python number or string it holds."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _key(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _is_json(value: Any) -> bool:

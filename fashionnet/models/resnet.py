@@ -15,10 +15,9 @@ from typing import Any
 
 import keras
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import FashionNetClassifier, _is_int, _is_real, pixel_moments
-from ._layers import augmentation_layers, image_preprocessing
+from ._layers import augmentation_layers, image_preprocessing, mirror_images
 
 __all__ = ["ResNetClassifier", "residual_network"]
 
@@ -193,6 +192,15 @@ class ResNetClassifier(FashionNetClassifier):
         Mixed precision: the Keras dtype policy the network is built with
         (the output layer stays float32). None uses Keras' global policy,
         float32 unless changed. Saved models keep it.
+    class_weight : dict, "balanced" or None, default=None
+        Weight of each class in the loss, as in scikit-learn (a dict from
+        class to weight, classes left out weigh 1; ``"balanced"``:
+        ``n_samples / (n_classes * count)``), multiplied into
+        ``sample_weight``.
+    warm_start : bool, default=False
+        A second :meth:`fit` goes on training the fitted network for
+        ``epochs`` more epochs (fresh optimizer, ``history_`` appended)
+        instead of building a new one.
     time_budget : float or None, default=None
         Seconds of wall time for the whole ``fit``: the steps of the network
         are timed on this machine first, then it trains the most epochs (up
@@ -224,6 +232,10 @@ class ResNetClassifier(FashionNetClassifier):
         With ``time_budget`` only: the measured step time, the start-up and
         epoch estimates, the epochs chosen, the fit's seconds, and ``cut``
         (why training stopped early, or None).
+    background_ : {"dark", "light"} or None
+        The ground of most training images (Fashion-MNIST's is dark), which
+        ``fashionnet predict`` brings other images to; None for feature
+        strips.
     dtype_policy_ : str
         Name of the dtype policy the network was built with.
     feature_names_in_ : numpy.ndarray of str
@@ -259,6 +271,7 @@ class ResNetClassifier(FashionNetClassifier):
     """
 
     _fitted_scalars = ("pixel_mean_", "pixel_std_")
+    _training_params = ("tta", "label_smoothing", "warmup", "momentum")
 
     def __init__(
         self,
@@ -284,6 +297,8 @@ class ResNetClassifier(FashionNetClassifier):
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        class_weight: dict | str | None = None,
+        warm_start: bool = False,
         time_budget: float | None = None,
     ) -> None:
         super().__init__(
@@ -299,6 +314,8 @@ class ResNetClassifier(FashionNetClassifier):
             random_state=random_state,
             verbose=verbose,
             dtype_policy=dtype_policy,
+            class_weight=class_weight,
+            warm_start=warm_start,
             time_budget=time_budget,
         )
         self.width = width
@@ -361,9 +378,7 @@ class ResNetClassifier(FashionNetClassifier):
             standardize=(self.pixel_mean_, self.pixel_std_),
             augmentation=augmentation_layers(erasing=self.erasing) if self.augment else None,
         )
-        x = residual_network(
-            x, width=self.width, depth=self.depth, weight_decay=self.weight_decay
-        )
+        x = residual_network(x, width=self.width, depth=self.depth, weight_decay=self.weight_decay)
         return self._classes_layer(n_classes, kernel_regularizer=_l2(self.weight_decay))(x)
 
     def _make_loss(self):
@@ -396,27 +411,6 @@ class ResNetClassifier(FashionNetClassifier):
     # prediction
     # ------------------------------------------------------------------ #
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, averaged over the image and its mirror when ``tta``.
-
-        Parameters
-        ----------
-        X : array-like or pandas.DataFrame
-            Images in any accepted layout with the shape seen at fit.
-
-        Returns
-        -------
-        numpy.ndarray of shape (n, n_classes)
-            float32 probabilities; each row sums to 1.
-        """
-        check_is_fitted(self)
-        X = self._check_X(X, reset=False)
-        proba = self._predict_network(X)
-        if self.tta:
-            proba = (proba + self._predict_network(self._mirror(X))) / 2
-        return proba
-
-    def _mirror(self, X: np.ndarray) -> np.ndarray:
-        """Left-right mirror images of validated ``X``, in the fitted layout."""
-        images = X.reshape((X.shape[0], *self.image_shape_))
-        return np.ascontiguousarray(images[:, :, ::-1]).reshape(X.shape)
+    def _tta_views(self, x) -> list:
+        """The image and, with ``tta``, its left-right mirror (averaged by ``predict_proba``)."""
+        return [x, mirror_images(x, self.image_shape_)] if self.tta else [x]

@@ -208,6 +208,15 @@ class TransferClassifier(FashionNetClassifier):
         Mixed precision: the Keras dtype policy the network is built with
         (the output layer stays float32). None uses Keras' global policy,
         float32 unless changed. Saved models keep it.
+    class_weight : dict, "balanced" or None, default=None
+        Weight of each class in the loss, as in scikit-learn (a dict from
+        class to weight, classes left out weigh 1; ``"balanced"``:
+        ``n_samples / (n_classes * count)``), multiplied into
+        ``sample_weight``.
+    warm_start : bool, default=False
+        A second :meth:`fit` goes on training the fitted network for
+        ``epochs`` more epochs (fresh optimizer, ``history_`` appended)
+        instead of building a new one.
     time_budget : float or None, default=None
         Seconds of wall time for the whole ``fit``: the steps of the network
         are timed on this machine first, then it trains the most epochs (up
@@ -268,6 +277,10 @@ class TransferClassifier(FashionNetClassifier):
         (why training stopped early, or None).
     backbone_ : Backbone
         The registry entry used.
+    background_ : {"dark", "light"} or None
+        The ground of most training images (Fashion-MNIST's is dark), which
+        ``fashionnet predict`` brings other images to; None for feature
+        strips.
     dtype_policy_ : str
         Name of the dtype policy the network was built with.
     model_ : keras.Model
@@ -315,6 +328,7 @@ class TransferClassifier(FashionNetClassifier):
     """
 
     _pixel_range = 255.0
+    _training_params = ("cache_features", "cache_dir", "cache_size", "cache_dtype")
 
     def __init__(
         self,
@@ -337,6 +351,8 @@ class TransferClassifier(FashionNetClassifier):
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        class_weight: dict | str | None = None,
+        warm_start: bool = False,
         time_budget: float | None = None,
         cache_features: bool | str = "auto",
         cache_dir: str | os.PathLike | None = None,
@@ -356,6 +372,8 @@ class TransferClassifier(FashionNetClassifier):
             random_state=random_state,
             verbose=verbose,
             dtype_policy=dtype_policy,
+            class_weight=class_weight,
+            warm_start=warm_start,
             time_budget=time_budget,
         )
         self.backbone = backbone
@@ -466,6 +484,13 @@ class TransferClassifier(FashionNetClassifier):
                 )
             return super()._fit_keras(X, targets, whole_fit=whole_fit, seed=seed, **fit_kwargs)
         features = self._cached_features(split, X)
+        validation = fit_kwargs.get("validation_data")
+        if validation is not None:  # the tail takes features: so must its validation images
+            X_val, targets_val = validation
+            fit_kwargs["validation_data"] = (
+                self._cached_features(split, X_val, record=False),
+                targets_val,
+            )
         tail = split.tail
         tail.compile(
             optimizer=self._make_optimizer(self._steps_per_epoch(X.shape[0]), self.epochs_),
@@ -497,7 +522,9 @@ class TransferClassifier(FashionNetClassifier):
             return "partial_fit trains one epoch at a time: computing features costs an epoch"
         return _feature_cache.split_network(self.model_, self._backbone_model().name)
 
-    def _cached_features(self, split: _feature_cache.NetworkSplit, X: np.ndarray) -> np.ndarray:
+    def _cached_features(
+        self, split: _feature_cache.NetworkSplit, X: np.ndarray, record: bool = True
+    ) -> np.ndarray:
         key = _feature_cache.prefix_fingerprint(
             split,
             self.input_size,
@@ -517,7 +544,8 @@ class TransferClassifier(FashionNetClassifier):
         features = cache.features(
             key, X, extract, shape, dtype=self.cache_dtype, max_bytes=int(self.cache_size)
         )
-        self.cache_info_.update(event=cache.last_event, seconds=time.perf_counter() - start)
+        if record:  # cache_info_ describes the training images
+            self.cache_info_.update(event=cache.last_event, seconds=time.perf_counter() - start)
         return features
 
     def _build_network(self, inputs, n_classes: int):

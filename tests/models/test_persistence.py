@@ -286,3 +286,28 @@ def test_mixed_precision_round_trip_keeps_the_policy_and_loss_scaling(small_trai
     assert isinstance(loaded.model_.optimizer, keras.optimizers.LossScaleOptimizer)
     assert keras.config.dtype_policy().name == "float32"
     np.testing.assert_array_equal(loaded.predict_proba(X[:50]), est.predict_proba(X[:50]))
+
+
+def test_saved_file_carries_what_predict_needs(lenet, tmp_path):
+    from fashionnet.datasets import CLASS_NAMES
+    from fashionnet.models import read_model_info
+
+    assert lenet.background_ == "dark"
+    try:
+        lenet.set_params(class_weight={0: 2.0, 9: 0.5})
+        path = lenet.save(tmp_path / "named.keras", class_names=CLASS_NAMES)
+    finally:
+        lenet.set_params(class_weight=None)
+    info = read_model_info(path)
+    assert info["class_names"] == list(CLASS_NAMES) and info["classes"] == list(range(10))
+    assert info["image_shape"] == (28, 28, 1) and info["input_shape"] == (28, 28)
+    assert (info["input_dtype"], info["background"]) == ("uint8", "dark")
+    loaded = load_model(path)
+    assert loaded.background_ == "dark"
+    assert loaded.class_weight == {0: 2.0, 9: 0.5}  # the keys stay classes, not "0"
+    assert read_model_info(lenet.save(tmp_path / "plain.keras"))["class_names"][:2] == ["0", "1"]
+    with pytest.raises(ValueError, match="class_names holds 2 names for 10 classes"):
+        lenet.save(tmp_path / "bad.keras", class_names=["a", "b"])
+    with pytest.raises(DamagedModelError, match="not a classifier saved by fashionnet"):
+        lenet.model_.save(tmp_path / "keras.keras")
+        read_model_info(tmp_path / "keras.keras")

@@ -1,0 +1,130 @@
+"""estimator.export(): the exported model takes uint8 images and gives predict_proba's numbers."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from fashionnet.models import LeNet5Classifier, ResNetClassifier, TransferClassifier
+
+
+def onnx_proba(path, X):
+    """Probabilities of an exported ONNX file under onnxruntime."""
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (inputs,), (outputs,) = session.get_inputs(), session.get_outputs()
+    assert (inputs.name, inputs.type, outputs.name) == ("pixels", "tensor(uint8)", "probabilities")
+    return session.run(["probabilities"], {"pixels": X})[0], session
+
+
+@pytest.fixture(scope="module")
+def data(small_train, small_test):
+    (X, y), (X_test, _) = small_train, small_test
+    return X[:300], y[:300], X_test[:100]
+
+
+@pytest.fixture(scope="module")
+def lenet(data):
+    X, y, _ = data
+    return LeNet5Classifier(activation="relu", pooling="max", epochs=1, random_state=0).fit(X, y)
+
+
+def test_lenet_onnx_gives_its_probabilities(lenet, data, tmp_path):
+    *_, X_test = data
+    path = lenet.export(tmp_path / "lenet.onnx")
+    proba, session = onnx_proba(path, X_test)
+    expected = lenet.predict_proba(X_test)
+    assert np.abs(proba - expected).max() < 1e-5
+    metadata = session.get_modelmeta().custom_metadata_map
+    assert json.loads(metadata["classes"]) == list(range(10))
+    assert metadata["background"] == "dark"
+    # Exporting again replaces the file and leaves no staging folder.
+    lenet.export(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lenet.onnx"]
+
+
+def test_resnet_onnx_holds_the_flip_test_time_augmentation(data, tmp_path):
+    X, y, X_test = data
+    resnet = ResNetClassifier(width=4, epochs=1, batch_size=64, random_state=0).fit(X, y)
+    assert resnet.tta
+    proba, _ = onnx_proba(resnet.export(tmp_path / "resnet.onnx"), X_test)
+    expected = resnet.predict_proba(X_test)
+    assert np.abs(proba - expected).max() < 1e-5
+    # The mirror is in the graph: without it the probabilities are others.
+    plain = resnet.set_params(tta=False).predict_proba(X_test)
+    assert np.abs(proba - plain).max() > 1e-4
+    plain_onnx, _ = onnx_proba(resnet.export(tmp_path / "plain.onnx"), X_test)
+    assert np.abs(plain_onnx - plain).max() < 1e-5
+
+
+def test_transfer_onnx_and_validation_data_on_cached_features(data, small_test, tmp_path):
+    X, y, X_test = data
+    X_val, y_val = small_test[0][100:200], small_test[1][100:200]
+    transfer = TransferClassifier(
+        "vgg16",
+        weights=None,
+        trainable_layers=5,
+        input_size=32,
+        head=(16,),
+        epochs=1,
+        random_state=0,
+    ).fit(X, y, validation_data=(X_val, y_val))
+    # The tail trained on cached features, and was validated on X_val's features.
+    assert transfer.cache_info_["used"]
+    assert transfer.history_["val_accuracy"].iloc[-1] == pytest.approx(transfer.score(X_val, y_val))
+    proba, _ = onnx_proba(transfer.export(tmp_path / "vgg16.onnx"), X_test)
+    assert np.abs(proba - transfer.predict_proba(X_test)).max() < 1e-5
+
+
+def test_saved_model_and_litert(lenet, data, tmp_path):
+    import tensorflow as tf
+
+    *_, X_test = data
+    expected = lenet.predict_proba(X_test[:8])
+    folder = lenet.export(tmp_path / "saved", format="tf_saved_model")
+    loaded = tf.saved_model.load(str(folder))
+    served = loaded.serve(X_test[:8]).numpy()
+    assert np.abs(served - expected).max() < 1e-5
+    lenet.export(folder, format="tf_saved_model")  # replaces the folder
+    path = lenet.export(tmp_path / "lenet.tflite", format="litert")
+    try:  # LiteRT's own runtime (the export extra), else TensorFlow's deprecated copy
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        Interpreter = tf.lite.Interpreter
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # tf.lite's deprecation notice
+        interpreter = Interpreter(model_path=str(path))
+    (inputs,), (outputs,) = interpreter.get_input_details(), interpreter.get_output_details()
+    interpreter.resize_tensor_input(inputs["index"], [8, 28, 28])
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(inputs["index"], X_test[:8])
+    interpreter.invoke()
+    assert inputs["dtype"] == np.uint8
+    assert np.abs(interpreter.get_tensor(outputs["index"]) - expected).max() < 1e-5
+
+
+def test_export_mistakes_are_one_line(lenet, tmp_path, monkeypatch):
+    with pytest.raises(NotFittedError):
+        LeNet5Classifier().export(tmp_path / "x.onnx")
+    with pytest.raises(ValueError, match=r"unknown export format 'tflite'.*'litert'"):
+        lenet.export(tmp_path / "x.tflite", format="tflite")
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "tf2onnx" else find_spec(name, *a),
+    )
+    with pytest.raises(
+        ImportError,
+        match=r"^export\(format='onnx'\) needs tf2onnx: pip install "
+        r"'fashionnet\[export\]'$",
+    ):
+        lenet.export(tmp_path / "x.onnx")
+    assert not list(tmp_path.iterdir())
