@@ -29,6 +29,19 @@ statistics), :mod:`~fashionnet.audit.duplicates` (exact duplicates),
 from .auditor import DataAuditor
 from .columns import correlation_matrix
 from .duplicates import Deduplicated
+from .labels import label_issues, out_of_fold_probabilities
+from .near_duplicates import NEAR_DUPLICATE_THRESHOLD
+from .outliers import class_outliers, odd_images
 from .report import AuditReport
 
-__all__ = ["DataAuditor", "AuditReport", "Deduplicated", "correlation_matrix"]
+__all__ = [
+    "DataAuditor",
+    "AuditReport",
+    "Deduplicated",
+    "correlation_matrix",
+    "NEAR_DUPLICATE_THRESHOLD",
+    "label_issues",
+    "out_of_fold_probabilities",
+    "class_outliers",
+    "odd_images",
+]

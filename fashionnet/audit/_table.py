@@ -147,8 +147,6 @@ def _as_table(X: Any, y: Any, label_column: str, name: str = "X") -> _Table:
     return _Table(table, columns, position, labels)
 
 
-
-
 def _chunks(n: int, size: int = _CHUNK_ROWS):
     for start in range(0, n, size):
         yield slice(start, min(start + size, n))

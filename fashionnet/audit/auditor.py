@@ -13,6 +13,7 @@ from fashionnet._validation import LABEL_COLUMN, _is_frame
 from ._table import _as_table, _chunks
 from .columns import _correlation, _invalid_counts, _moments, _n_unique, _uint8_value_counts
 from .duplicates import Deduplicated, _canonical_rows, _duplicate_mask, _first_occurrence
+from .near_duplicates import NEAR_DUPLICATE_THRESHOLD, near_pairs
 from .report import AuditReport
 
 if TYPE_CHECKING:
@@ -350,3 +351,82 @@ class DataAuditor(BaseEstimator):
             result["train_label"] = train.labels[first_of_test[leaked]]
         return result
 
+    def near_duplicates(
+        self,
+        X: Any,
+        X_other: Any = None,
+        *,
+        y: Any = None,
+        y_other: Any = None,
+        threshold: float = NEAR_DUPLICATE_THRESHOLD,
+        chunk_size: int | None = None,
+    ) -> pd.DataFrame:
+        """Pairs of near-identical images, within ``X`` or between ``X`` and ``X_other``.
+
+        The distance is Euclidean on pixels scaled to 0..1; every pair within
+        ``threshold`` is found (an exact search, see
+        :mod:`fashionnet.audit.near_duplicates`), in chunks that bound the
+        memory to about 100 MB beyond the images. Does not need :meth:`fit`.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like
+            As for :meth:`fit`: uint8 grey levels (or integers 0..255), or
+            floats in [0, 1]. A label column in a frame gives the labels.
+        X_other : pandas.DataFrame or array-like, optional
+            A second split (the training set, when ``X`` is the test set).
+            Without it, pairs within ``X``.
+        y, y_other : array-like, optional
+            Labels of ``X`` and ``X_other``, when not a column of them.
+        threshold : float, default=2.0
+            Largest distance of a pair (:data:`NEAR_DUPLICATE_THRESHOLD`; two
+            28 x 28 images differ by at most 28).
+        chunk_size : int, optional
+            Rows of ``X`` compared at once; by default as many as keep a
+            chunk's bounds to 64 MB. The pairs do not depend on it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per pair, closest first: ``index`` (position in ``X``),
+            ``other_index`` (in ``X_other``, or in ``X`` with
+            ``index < other_index``), ``distance``, and ``label`` and
+            ``other_label`` when both sides have labels.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fashionnet.audit import DataAuditor
+        >>> from fashionnet.datasets import load_fashion_mnist
+        >>> X, y = load_fashion_mnist("test")
+        >>> X_test, y_test = X[500:800].copy(), y[500:800]
+        >>> X_test[3] = np.clip(X[42].astype(int) + 3, 0, 255)  # image 42, a little brighter
+        >>> DataAuditor().near_duplicates(X_test, X[:500], y=y_test, y_other=y[:500])
+           index  other_index  distance  label  other_label
+        0      3           42  0.329202      7            3
+        >>> DataAuditor().near_duplicates(X[:2000])  # within one split
+           index  other_index  distance
+        0   1403         1669  1.430518
+        1   1202         1680  1.740881
+        2    550         1649  1.780820
+        3    555         1881  1.974968
+        4    293         1731  1.997149
+        """
+        import pandas as pd
+
+        first = _as_table(X, y, self.label_column, name="X")
+        other = None
+        if X_other is not None:
+            other = _as_table(X_other, y_other, self.label_column, name="X_other")
+        i, j, distance = near_pairs(
+            first.features(),
+            None if other is None else other.features(),
+            threshold=threshold,
+            chunk_size=chunk_size,
+        )
+        result = pd.DataFrame({"index": i, "other_index": j, "distance": distance})
+        labels_other = first.labels if other is None else other.labels
+        if first.labels is not None and labels_other is not None:
+            result["label"] = first.labels[i]
+            result["other_label"] = labels_other[j]
+        return result

@@ -148,5 +148,3 @@ def _invalid_counts(values: np.ndarray) -> np.ndarray:
             counts[i] += mask.sum(axis=0)
         counts[3] += np.logical_or.reduce(bad).sum(axis=0)
     return counts
-
-

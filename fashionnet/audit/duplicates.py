@@ -68,8 +68,6 @@ def _duplicate_mask(values: np.ndarray) -> np.ndarray:
     return mask
 
 
-
-
 class Deduplicated(NamedTuple):
     """What :meth:`DataAuditor.drop_duplicates` returns (unpacks as ``X, y, n_dropped``)."""
 
