@@ -36,6 +36,8 @@ _N_COMPONENTS = 64
 # Bytes of one chunk of bounds (float32): with the projected data, the
 # search holds about this much beyond its input.
 _CHUNK_BYTES = 64 << 20
+# Below this many pairs, the full distances cost less than finding the basis.
+_PROJECT_FROM_PAIRS = 1 << 24
 # Rows the principal components are estimated from (any basis keeps the
 # search exact; a better one only leaves fewer candidates).
 _BASIS_ROWS = 10000
@@ -76,8 +78,11 @@ def _basis(a: np.ndarray, b: np.ndarray | None, n_components: int):
     sample = np.concatenate([_as_float(p[::step]) for p in parts]).astype(np.float64)
     mean = sample.mean(axis=0)
     centred = sample - mean
-    _, vectors = np.linalg.eigh(centred.T @ centred)
-    return mean.astype(np.float32), np.ascontiguousarray(vectors[:, ::-1][:, :n_components])
+    from scipy.linalg import eigh
+
+    d = centred.shape[1]
+    _, vectors = eigh(centred.T @ centred, subset_by_index=(d - n_components, d - 1))
+    return mean.astype(np.float32), np.ascontiguousarray(vectors[:, ::-1])
 
 
 def _project(rows: np.ndarray, mean: np.ndarray, basis: np.ndarray | None) -> np.ndarray:
@@ -144,7 +149,8 @@ def near_pairs(
     empty = np.empty(0, dtype=np.intp)
     if len(a) == 0 or len(b) == 0:
         return empty, empty, np.empty(0)
-    if a.shape[1] <= n_components + 1:
+    n_pairs = len(a) * (len(a) - 1) // 2 if within else len(a) * len(b)
+    if a.shape[1] <= n_components + 1 or n_pairs < _PROJECT_FROM_PAIRS:
         za, zb = _as_float(a), _as_float(b)  # small rows: the bounds are the distances
     else:
         mean, basis = _basis(a, None if within else b, n_components)
