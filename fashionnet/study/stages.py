@@ -2,8 +2,8 @@
 
 :func:`build_stages` turns a :class:`~fashionnet.study.profiles.StudyProfile`
 into the run's stages, binding each stage function to the profile settings
-it reads: the data, audit, exploration, preprocessing, tuning and
-cross-validation stages, one :func:`train_model` stage per
+it reads: the data, audit, near-duplicate, label-error, exploration,
+preprocessing, tuning and cross-validation stages, one :func:`train_model` stage per
 :class:`~fashionnet.study.profiles.ModelPlan` (any registered model, no
 per-model code), and the comparison. A stage returns its metrics as a dict;
 :mod:`fashionnet.study.runner` records them and resumes from them.
@@ -26,7 +26,7 @@ from fashionnet.registry import get_model
 from .profiles import SEED, ModelPlan, StudyProfile
 from .workspace import StudyData, StudyFiles
 
-__all__ = ["Stage", "build_stages", "train_model"]
+__all__ = ["Stage", "build_stages", "train_model", "near_duplicates", "suspected_label_errors"]
 
 #: The study's mean test accuracy of its LeNet-5 cross-validation folds.
 CV_STUDY_ACCURACY = 0.8828
@@ -100,6 +100,147 @@ def audit(*, data: StudyData, files: StudyFiles, audit_size: int | None) -> dict
     metrics["audit_seconds"] = seconds
     metrics["summary_text"] = report.summary()
     return metrics
+
+
+def _subset_positions(data: StudyData, kind: str, size: int | None) -> np.ndarray:
+    """Where the images of ``data.subset(kind, size)`` sit in the whole split."""
+    from fashionnet.datasets import stratified_subset
+
+    _, y = data.split(kind)
+    return np.asarray(stratified_subset(np.arange(len(y)), y, size, random_state=SEED)[0])
+
+
+def _pair_rows(pairs: Any, n: int = 10) -> list[dict]:
+    return [
+        {
+            "index": int(r["index"]),
+            "other_index": int(r["other_index"]),
+            "distance": float(r["distance"]),
+            "label": int(r["label"]),
+            "other_label": int(r["other_label"]),
+        }
+        for r in pairs.head(n).to_dict(orient="records")
+    ]
+
+
+def near_duplicates(*, data: StudyData, files: StudyFiles, size: int | None) -> dict:
+    """The near-duplicate stage: twins within the training split and across the splits.
+
+    Every test image is compared with the training images searched
+    (``size``); the test images with a twin are written to
+    ``audit/near_duplicates_test_train.csv`` for the comparison's
+    de-duplicated test accuracy.
+    """
+    from fashionnet import plotting
+    from fashionnet.audit import NEAR_DUPLICATE_THRESHOLD, DataAuditor
+
+    X_all, _ = data.split("train")
+    X, y = data.subset("train", size)
+    where = _subset_positions(data, "train", size)
+    X_test, y_test = data.split("test")
+    auditor = DataAuditor()
+    start = time.perf_counter()
+    within = auditor.near_duplicates(X, y=y)
+    train_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    across = auditor.near_duplicates(X_test, X, y=y_test, y_other=y)
+    test_seconds = time.perf_counter() - start
+    within["index"], within["other_index"] = where[within["index"]], where[within["other_index"]]
+    across["other_index"] = where[across["other_index"]]
+    relabelled = across[across["label"] != across["other_label"]]
+    twins = int(across["index"].nunique())
+    figures = {
+        "near_duplicate_pairs": files.figure(
+            plotting.plot_image_pairs(X_test, X_all, across, n=10), "near_duplicate_pairs"
+        ),
+        "near_duplicate_label_pairs": files.figure(
+            plotting.plot_image_pairs(X_test, X_all, relabelled, n=10), "near_duplicate_label_pairs"
+        )
+        if len(relabelled)
+        else None,
+    }
+    return {
+        "threshold": float(NEAR_DUPLICATE_THRESHOLD),
+        "train_images": int(len(y)),
+        "test_images": int(len(y_test)),
+        "train_pairs": int(len(within)),
+        "train_images_in_pairs": int(np.union1d(within["index"], within["other_index"]).size),
+        "train_pairs_other_label": int((within["label"] != within["other_label"]).sum()),
+        "test_train_pairs": int(len(across)),
+        "test_images_with_twin": twins,
+        "test_twin_share": twins / len(y_test),
+        "test_twins_other_label": int(relabelled["index"].nunique()),
+        "train_seconds": train_seconds,
+        "test_seconds": test_seconds,
+        "closest_pairs": _pair_rows(across),
+        "other_label_pairs": _pair_rows(relabelled),
+        "train_pairs_file": files.csv(within, "audit/near_duplicates_train.csv"),
+        "twins_file": files.csv(across, "audit/near_duplicates_test_train.csv"),
+        "figures": {k: v for k, v in figures.items() if v is not None},
+    }
+
+
+def suspected_label_errors(
+    *, data: StudyData, files: StudyFiles, progress: ProgressStream, profile: StudyProfile
+) -> dict:
+    """The label-error stage: out-of-fold LeNet-5 scores, cleanlab's issues, odd images."""
+    from fashionnet import plotting
+    from fashionnet.audit import class_outliers, label_issues, odd_images
+    from fashionnet.audit import out_of_fold_probabilities as oof
+    from fashionnet.callbacks import ProgressBar
+
+    X_all, _ = data.split("train")
+    X, y = data.subset("train", profile.label_issue_size)
+    where = _subset_positions(data, "train", profile.label_issue_size)
+    params = dict(profile.label_issue_params)
+    bars = ProgressBar("fold", profile.label_issue_cv, progress, profile.run_eagerly)
+    estimator = get_model("lenet5").make(**params, random_state=SEED, callbacks=[bars])
+    start = time.perf_counter()
+    probs = oof(estimator, X, y, cv=profile.label_issue_cv, random_state=SEED)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    issues = label_issues(None, X, y, pred_probs=probs)
+    outliers = class_outliers(X, y, random_state=SEED)
+    odd = odd_images(X_all)
+    score_seconds = time.perf_counter() - start
+    issues["index"], outliers["index"] = where[issues["index"]], where[outliers["index"]]
+    figures = {
+        "label_issues": plotting.plot_label_issues(X_all, issues, n=10),
+        "class_outliers": plotting.plot_outliers(X_all, outliers, n=10),
+    }
+    if len(odd):
+        figures["odd_images"] = plotting.plot_outliers(X_all, odd, n=10)
+    kinds = odd["kind"].value_counts()
+    return {
+        "model": "LeNet-5 (lenet5), out of fold",
+        "params": params,
+        "images": int(len(y)),
+        "cv": int(profile.label_issue_cv),
+        "oof_accuracy": float((np.unique(y)[probs.argmax(axis=1)] == y).mean()),
+        "n_label_issues": int(len(issues)),
+        "label_issue_share": len(issues) / len(y),
+        "fit_seconds": fit_seconds,
+        "score_seconds": score_seconds,
+        "top_label_issues": [
+            {
+                "index": int(r["index"]),
+                "given_label": int(r["given_label"]),
+                "predicted_label": int(r["predicted_label"]),
+                "label_quality": float(r["label_quality"]),
+            }
+            for r in issues.head(10).to_dict(orient="records")
+        ],
+        "top_outliers": [
+            {"index": int(r["index"]), "label": int(r["label"]), "score": float(r["score"])}
+            for r in outliers.head(10).to_dict(orient="records")
+        ],
+        "n_blank": int(kinds.get("nearly blank", 0)),
+        "n_saturated": int(kinds.get("nearly saturated", 0)),
+        "issues_file": files.csv(issues, "audit/label_issues.csv"),
+        "outliers_file": files.csv(outliers.head(1000), "audit/class_outliers.csv"),
+        "odd_images_file": files.csv(odd, "audit/odd_images.csv"),
+        "figures": {name: files.figure(fig, name) for name, fig in figures.items()},
+    }
 
 
 def explore(*, data: StudyData, files: StudyFiles) -> dict:
@@ -421,10 +562,15 @@ def _plain_params(params: dict) -> dict:
 
 
 def _evaluation_metrics(files: StudyFiles, estimator: Any, X: Any, y: Any, name: str) -> dict:
+    import pandas as pd
+
     from fashionnet.evaluation import evaluate
     from fashionnet.plotting import plot_confusion_matrix
 
     result = evaluate(estimator, X, y)
+    predictions = files.csv(
+        pd.DataFrame({"prediction": result.y_pred}), f"models/{name}_test_predictions.csv"
+    )
     figure = files.figure(
         plot_confusion_matrix(result.confusion_matrix, class_names=result.class_names),
         f"{name}_confusion_matrix",
@@ -439,6 +585,7 @@ def _evaluation_metrics(files: StudyFiles, estimator: Any, X: Any, y: Any, name:
         "report": facts["report"],
         "confusion_matrix": facts["confusion_matrix"],
         "confusion_figure": figure,
+        "predictions_file": predictions,
     }
 
 
@@ -453,11 +600,41 @@ def _history_metrics(history: Any) -> dict:
 # --------------------------------------------------------------------------- comparison
 
 
-def compare(*, profile: StudyProfile, results: dict) -> dict:
-    """The comparison stage: every model and the cross-validation, best first."""
+def _dedup_accuracy(
+    plan: ModelPlan, stage: dict, *, data: StudyData, files: StudyFiles, twins: np.ndarray
+) -> float | None:
+    """Test accuracy of a model stage without the test images that have a training twin.
+
+    The same figure as :func:`fashionnet.evaluation.compare_models`'
+    ``dedup_test_accuracy``, from the stage's saved test predictions.
+    """
+    import pandas as pd
+
+    if "predictions_file" not in stage:
+        return None
+    _, y_test = data.subset("test", plan.test_size)
+    keep = ~np.isin(_subset_positions(data, "test", plan.test_size), twins)
+    predicted = pd.read_csv(files.out / stage["predictions_file"])["prediction"].to_numpy()
+    return float((predicted[keep] == np.asarray(y_test)[keep]).mean()) if keep.any() else None
+
+
+def compare(
+    *, profile: StudyProfile, results: dict, data: StudyData, files: StudyFiles
+) -> dict:
+    """The comparison stage: every model and the cross-validation, best first.
+
+    Each model is also scored without the test images that have a near-twin
+    in the training set (the near-duplicate stage's), from its saved test
+    predictions: the de-duplicated test accuracy.
+    """
     import pandas as pd
 
     from fashionnet.evaluation import CrossValidationResult, compare_models
+
+    twins_file = results.get("near_duplicates", {}).get("twins_file")
+    twins = (
+        pd.read_csv(files.out / twins_file)["index"].to_numpy() if twins_file else np.empty(0, int)
+    )
 
     cv_stage = results["cross_validation"]
     cv_folds = pd.DataFrame(cv_stage["folds"]).rename(
@@ -477,6 +654,11 @@ def compare(*, profile: StudyProfile, results: dict) -> dict:
             "weights": stage.get("weights", "trained from scratch"),
             "fit_seconds": stage["fit_seconds"],
             "study_test_accuracy": get_model(plan.model).study_accuracy,
+            "dedup_test_accuracy": _dedup_accuracy(
+                plan, stage, data=data, files=files, twins=twins
+            )
+            if twins_file
+            else None,
         }
         if plan.tuned:
             entries[CV_TITLE] = CrossValidationResult(cv_folds, [None] * len(cv_folds))
@@ -485,6 +667,7 @@ def compare(*, profile: StudyProfile, results: dict) -> dict:
                 "weights": "trained from scratch",
                 "fit_seconds": float(np.mean([f["fit_seconds"] for f in cv_stage["folds"]])),
                 "study_test_accuracy": CV_STUDY_ACCURACY,
+                "dedup_test_accuracy": None,  # the folds' test predictions are not kept
             }
     rows = []
     for row in compare_models(entries).to_dict(orient="records"):
@@ -495,6 +678,7 @@ def compare(*, profile: StudyProfile, results: dict) -> dict:
                 "key": extra["key"],
                 "model": row["model"],
                 "test_accuracy": float(row["test_accuracy"]),
+                "dedup_test_accuracy": extra["dedup_test_accuracy"],
                 "cv_mean_val_accuracy": cv_mean,
                 "weights": extra["weights"],
                 "fit_seconds": extra["fit_seconds"],
@@ -528,6 +712,18 @@ def build_stages(
             "audit",
             "Audit",
             lambda: audit(data=data, files=files, audit_size=profile.audit_size),
+        ),
+        Stage(
+            "near_duplicates",
+            "Near-duplicates and train/test leakage",
+            lambda: near_duplicates(data=data, files=files, size=profile.near_duplicate_size),
+        ),
+        Stage(
+            "label_issues",
+            "Suspected label errors and odd images",
+            lambda: suspected_label_errors(
+                data=data, files=files, progress=progress, profile=profile
+            ),
         ),
         Stage("exploration", "Exploration figures", lambda: explore(data=data, files=files)),
         Stage(
@@ -572,7 +768,7 @@ def build_stages(
         Stage(
             "comparison",
             "Comparison",
-            lambda: compare(profile=profile, results=results),
+            lambda: compare(profile=profile, results=results, data=data, files=files),
             reads=tuple(s.name for s in stages),
         )
     )
