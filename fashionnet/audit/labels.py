@@ -21,9 +21,22 @@ from fashionnet._validation import check_labels
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["out_of_fold_probabilities", "label_issues"]
+__all__ = ["out_of_fold_probabilities", "label_issues", "require_cleanlab"]
 
 _NEEDS_CLEANLAB = "label_issues needs cleanlab: pip install 'fashionnet[audit]'"
+
+
+def require_cleanlab():
+    """cleanlab's ``find_label_issues`` and ``get_label_quality_scores``, or one clear ImportError.
+
+    Call it before any long work that ends in :func:`label_issues`.
+    """
+    try:
+        from cleanlab.filter import find_label_issues
+        from cleanlab.rank import get_label_quality_scores
+    except ImportError:
+        raise ImportError(_NEEDS_CLEANLAB) from None
+    return find_label_issues, get_label_quality_scores
 
 
 def out_of_fold_probabilities(
@@ -136,12 +149,7 @@ def label_issues(
     """
     import pandas as pd
 
-    try:
-        from cleanlab.filter import find_label_issues
-        from cleanlab.rank import get_label_quality_scores
-    except ImportError:
-        raise ImportError(_NEEDS_CLEANLAB) from None
-
+    find_label_issues, get_label_quality_scores = require_cleanlab()
     labels = check_labels(y, n_samples=len(X))
     classes, codes = np.unique(labels, return_inverse=True)
     if pred_probs is None:
