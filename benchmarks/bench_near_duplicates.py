@@ -199,7 +199,7 @@ def evidence(folder: Path) -> None:
 
     train, y, test, y_test = _splits()
     nearest = _numpy_brute(test, train)["nearest"]
-    pairs = DataAuditor().near_duplicates(test, train, y=y_test, y_other=y, threshold=3.0)
+    pairs = DataAuditor().near_duplicates(test, train, y=y_test, y_other=y, threshold=3.5)
     first = pairs.drop_duplicates("index")  # each test image's nearest training image
     folder.mkdir(parents=True, exist_ok=True)
 
@@ -224,13 +224,23 @@ def evidence(folder: Path) -> None:
     right.set_ylabel("same label as that image")
     fig.savefig(folder / "near_duplicates_distances.png", dpi=90)
 
-    inside = first[(first["distance"] <= THRESHOLD)].tail(5)
-    outside = first[(first["distance"] > THRESHOLD)].head(5)
+    import pandas as pd
+
+    # Five pairs at each of four distances: well inside, just inside, just outside, far out.
+    bands = []
+    for target in (1.5, THRESHOLD, THRESHOLD + 1e-9, 3.0):
+        side = first[first["distance"] <= target] if target <= THRESHOLD else first[
+            first["distance"] > target
+        ]
+        bands.append(side.tail(5) if target <= THRESHOLD else side.head(5))
     fig = plotting.plot_image_pairs(
-        test.reshape(-1, 28, 28), train.reshape(-1, 28, 28),
-        __import__("pandas").concat([inside, outside]), n=10,
+        test.reshape(-1, 28, 28), train.reshape(-1, 28, 28), pd.concat(bands), n=20, ncols=10
     )
-    fig.suptitle(f"5 pairs just inside {THRESHOLD:g}, then 5 just outside", fontsize=9)
+    fig.suptitle(
+        f"Test image above, its nearest training image below: 5 pairs at 1.5, 5 just inside "
+        f"{THRESHOLD:g}; then 5 just outside {THRESHOLD:g}, 5 at 3.0",
+        fontsize=9,
+    )
     fig.savefig(folder / "near_duplicates_threshold_pairs.png", dpi=90)
 
     for cut in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0):

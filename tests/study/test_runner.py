@@ -68,6 +68,7 @@ FIGURES = [
     "near_duplicate_pairs",
     "label_issues",
     "class_outliers",
+    "odd_images",  # the training split has 4 nearly blank and 8 nearly saturated images
     "tuning_results",
     "lenet5_curves",
     "lenet5_confusion_matrix",
