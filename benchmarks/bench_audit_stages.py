@@ -142,7 +142,8 @@ def main() -> None:
 
     print(machine_line())
     X, y = load_fashion_mnist("train")
-    print(f"plain Keras LeNet-5, one epoch on 10000 images: {plain_keras_epoch(X[:10000], y[:10000]):.2f} s")
+    reference = plain_keras_epoch(X[:10000], y[:10000])
+    print(f"plain Keras LeNet-5, one epoch on 10000 images: {reference:.2f} s")
     if not args.skip_stages:
         quick_stages()
     planted_flips(args.flip_images, args.flip_share)
