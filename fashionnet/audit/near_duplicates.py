@@ -13,10 +13,12 @@ what the projection leaves out. The distance between two projected images
 is a lower bound of their true distance (an orthogonal projection never
 lengthens a difference, and the residuals differ by at least the difference
 of their norms), so a pair whose bound exceeds the threshold cannot be a
-near-duplicate. The bounds are one float32 BLAS product per chunk of rows,
-about 6 times less work than the full distances; the few pairs that pass are
-measured again exactly (integer arithmetic on uint8 pixels). The result is
-the same whatever the chunk size, the row order or the projection.
+near-duplicate. The bounds are one float32 BLAS product per chunk of rows
+over 65 columns instead of 784, and one pass for each row's largest value;
+the few pairs that pass are measured again exactly (integer arithmetic on
+uint8 pixels). The result is the same whatever the chunk size, the row order
+or the projection. Below 2**24 pairs the full distances are cheaper than
+finding the projection, and are used instead.
 """
 
 from __future__ import annotations

@@ -470,6 +470,16 @@ def _section_conclusion(doc: Report, m: dict) -> None:
         f"{_fmt(c['gap_to_study_best'])}; see the comparison for how many images "
         "each model was trained on."
     )
+    if "best_dedup_test_accuracy" in c:
+        change = c["best_dedup_change"]
+        points.append(
+            f"Without the {_fmt(c['test_images_with_twin'])} test images that have a "
+            f"near-twin in the training set, {c['best_model']} scores "
+            f"{_fmt(c['best_dedup_test_accuracy'])}, a change of {_fmt(change)} from its test "
+            "accuracy on all of them: "
+            + ("the twins are easier for it than the rest of the test set."
+               if change < 0 else "its score does not lean on the twins.")
+        )
     if "best_transfer_minus_lenet" in c:
         points.append(_transfer_verdict(m, c["best_transfer_minus_lenet"]))
     skipped = m["comparison"].get("skipped")
