@@ -132,7 +132,7 @@ def suspected_label_errors(
         figures["odd_images"] = plotting.plot_outliers(X_all, odd, n=10)
     kinds = odd["kind"].value_counts()
     return {
-        "model": "LeNet-5 (lenet5), out of fold",
+        "model": "fast LeNet-5 (`lenet5`: ReLU, max pooling, standardised pixels)",
         "params": params,
         "images": int(len(y)),
         "cv": int(profile.label_issue_cv),

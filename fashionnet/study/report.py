@@ -198,7 +198,7 @@ def _near_duplicate_text(doc: Report, m: dict, n: dict) -> None:
 def _label_issue_text(doc: Report, m: dict, s: dict) -> None:
     doc.heading("Suspected label errors and odd images", level=3)
     doc.paragraph(
-        f"Each of {_fmt(s['images'])} training images was scored by a {s['model']} model "
+        f"Each of {_fmt(s['images'])} training images was scored by a {s['model']} "
         f"that never saw it ({_fmt(s['cv'])}-fold `out_of_fold_probabilities`, "
         f"{_fmt(s['fit_seconds'])} s;"
         + _params_text(s["params"])
