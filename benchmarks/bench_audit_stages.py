@@ -40,9 +40,9 @@ def plain_keras_epoch(X: np.ndarray, y: np.ndarray) -> float:
             keras.layers.ZeroPadding2D(2),
             keras.layers.Rescaling(1 / 255),
             keras.layers.Conv2D(6, 5, activation="tanh"),
-            keras.layers.AveragePooling2D(),
+            keras.layers.AveragePooling2D(2),
             keras.layers.Conv2D(16, 5, activation="tanh"),
-            keras.layers.AveragePooling2D(),
+            keras.layers.AveragePooling2D(2),
             keras.layers.Flatten(),
             keras.layers.Dense(120, activation="tanh"),
             keras.layers.Dense(84, activation="tanh"),
@@ -57,10 +57,12 @@ def plain_keras_epoch(X: np.ndarray, y: np.ndarray) -> float:
     return time.perf_counter() - start
 
 
-def quick_stages() -> None:
+def quick_stages(profile: str) -> None:
     from fashionnet.progress import ProgressStream
-    from fashionnet.study import stages
-    from fashionnet.study.profiles import QUICK
+    from fashionnet.study import data_quality as stages
+    from fashionnet.study.profiles import PROFILES
+
+    QUICK = PROFILES[profile]
     from fashionnet.study.workspace import StudyData, StudyFiles
 
     data = StudyData()
@@ -102,11 +104,13 @@ def quick_stages() -> None:
         )
 
 
-def planted_flips(n_images: int, share: float) -> None:
+def planted_flips(n_images: int, share: float, profile: str) -> None:
     from fashionnet.audit import label_issues
     from fashionnet.datasets import load_fashion_mnist, stratified_subset
     from fashionnet.models import LeNet5Classifier
-    from fashionnet.study.profiles import QUICK
+    from fashionnet.study.profiles import PROFILES
+
+    QUICK = PROFILES[profile]
 
     X, y = stratified_subset(*load_fashion_mnist("train"), n_images, random_state=0)
     rng = np.random.default_rng(0)
@@ -134,6 +138,8 @@ def main() -> None:
     parser.add_argument("--skip-stages", action="store_true", help="only the planted flips")
     parser.add_argument("--flip-images", type=int, default=10000)
     parser.add_argument("--flip-share", type=float, default=0.05)
+    parser.add_argument("--profile", default="quick", help="whose stage settings (quick)")
+    parser.add_argument("--reference-images", type=int, default=10000)
     args = parser.parse_args()
 
     from _harness import machine_line
@@ -142,11 +148,12 @@ def main() -> None:
 
     print(machine_line())
     X, y = load_fashion_mnist("train")
-    reference = plain_keras_epoch(X[:10000], y[:10000])
-    print(f"plain Keras LeNet-5, one epoch on 10000 images: {reference:.2f} s")
+    n = args.reference_images
+    reference = plain_keras_epoch(X[:n], y[:n])
+    print(f"plain Keras LeNet-5, one epoch on {n} images: {reference:.2f} s")
     if not args.skip_stages:
-        quick_stages()
-    planted_flips(args.flip_images, args.flip_share)
+        quick_stages(args.profile)
+    planted_flips(args.flip_images, args.flip_share, args.profile)
 
 
 if __name__ == "__main__":
