@@ -33,17 +33,17 @@ def flipped(fashion_train):
     noisy = y.copy()
     noisy[flips] = (y[flips] + rng.integers(1, 10, len(flips))) % 10
     probs = out_of_fold_probabilities(LeNet5Classifier(**FAST_LENET), X, noisy, cv=3)
-    return X, noisy, flips, probs
+    return X, noisy, flips, probs, y
 
 
 def test_out_of_fold_probabilities_are_probabilities(flipped):
-    X, _, _, probs = flipped
+    X, _, _, probs, _ = flipped
     assert probs.shape == (len(X), 10)
     np.testing.assert_allclose(probs.sum(axis=1), 1, atol=1e-5)
 
 
 def test_planted_flips_are_ranked_high(flipped):
-    X, noisy, flips, probs = flipped
+    X, noisy, flips, probs, truth = flipped
     issues = label_issues(None, X, noisy, pred_probs=probs)
     assert list(issues.columns) == ["index", "given_label", "predicted_label", "label_quality"]
     assert issues["label_quality"].is_monotonic_increasing
@@ -55,15 +55,14 @@ def test_planted_flips_are_ranked_high(flipped):
     assert recall >= 0.7, recall
     assert len(planted & top) / len(planted) >= 0.55
     # A flagged flip is mostly predicted as its true class.
-    assert issues["predicted_label"].to_numpy()[: len(planted)].tolist() != noisy[
-        issues["index"][: len(planted)]
-    ].tolist()
+    caught = issues[issues["index"].isin(planted)]
+    assert (caught["predicted_label"].to_numpy() == truth[caught["index"]]).mean() >= 0.7
 
 
 def test_the_estimator_route_equals_given_probabilities(flipped):
     from sklearn.neighbors import KNeighborsClassifier
 
-    X, noisy, _, _ = flipped
+    X, noisy, _, _, _ = flipped
     flat = X.reshape(len(X), -1)
     knn = KNeighborsClassifier(10)
     direct = label_issues(knn, flat, noisy, cv=3)
@@ -72,7 +71,7 @@ def test_the_estimator_route_equals_given_probabilities(flipped):
 
 
 def test_mistakes_have_clear_messages(flipped, monkeypatch):
-    X, noisy, _, probs = flipped
+    X, noisy, _, probs, _ = flipped
     with pytest.raises(ValueError, match=r"pred_probs must have shape \(n_samples, n_classes\)"):
         label_issues(None, X, noisy, pred_probs=probs[:, :5])
     with pytest.raises(ValueError, match="needs an estimator"):
