@@ -87,7 +87,7 @@ def quick_stages(profile: str) -> None:
     )
     print(
         f"label_issues stage: {label_seconds:.1f} s (out-of-fold fits {labels['fit_seconds']:.1f}"
-        f" s, scoring {labels['score_seconds']:.1f} s); {labels['images']} images, "
+        f" s, outliers {labels['outlier_seconds']:.1f} s); {labels['images']} images, "
         f"{labels['cv']} folds, LeNet-5 {labels['params']}: out-of-fold accuracy "
         f"{labels['oof_accuracy']:.4f}; {labels['n_label_issues']} flagged "
         f"({100 * labels['label_issue_share']:.2f} %)"

@@ -103,34 +103,73 @@ def near_duplicates(*, data: StudyData, files: StudyFiles, size: int | None) -> 
 def suspected_label_errors(
     *, data: StudyData, files: StudyFiles, progress: ProgressStream, profile: StudyProfile
 ) -> dict:
-    """The label-error stage: out-of-fold LeNet-5 scores, cleanlab's issues, odd images."""
+    """The label-error stage: out-of-fold LeNet-5 scores, cleanlab's issues, odd images.
+
+    Without cleanlab (the ``audit`` extra) the label errors are left out,
+    and the report says so in one line; the outliers need no extra.
+    """
     from fashionnet import plotting
-    from fashionnet.audit import class_outliers, label_issues, odd_images
-    from fashionnet.audit import out_of_fold_probabilities as oof
-    from fashionnet.callbacks import ProgressBar
+    from fashionnet.audit import class_outliers, odd_images
+    from fashionnet.audit.labels import require_cleanlab
 
     X_all, _ = data.split("train")
     X, y = data.subset("train", profile.label_issue_size)
     where = _subset_positions(data, "train", profile.label_issue_size)
+    try:
+        require_cleanlab()
+    except ImportError as exc:
+        facts: dict[str, Any] = {"label_issues_missing": str(exc)}
+    else:
+        facts = _label_issue_facts(X, y, where, X_all, files, progress, profile)
+    start = time.perf_counter()
+    outliers = class_outliers(X, y, random_state=SEED)
+    odd = odd_images(X_all)
+    facts["outlier_seconds"] = time.perf_counter() - start
+    outliers["index"] = where[outliers["index"]]
+    figures = {"class_outliers": plotting.plot_outliers(X_all, outliers, n=10)}
+    if len(odd):
+        figures["odd_images"] = plotting.plot_outliers(X_all, odd, n=10)
+    kinds = odd["kind"].value_counts()
+    saved = {name: files.figure(fig, name) for name, fig in figures.items()}
+    facts["figures"] = {**facts.get("figures", {}), **saved}
+    return {
+        **facts,
+        "top_outliers": [
+            {"index": int(r["index"]), "label": int(r["label"]), "score": float(r["score"])}
+            for r in outliers.head(10).to_dict(orient="records")
+        ],
+        "n_blank": int(kinds.get("nearly blank", 0)),
+        "n_saturated": int(kinds.get("nearly saturated", 0)),
+        "outliers_file": files.csv(outliers.head(1000), "audit/class_outliers.csv"),
+        "odd_images_file": files.csv(odd, "audit/odd_images.csv"),
+    }
+
+
+def _label_issue_facts(
+    X: np.ndarray,
+    y: np.ndarray,
+    where: np.ndarray,
+    X_all: np.ndarray,
+    files: StudyFiles,
+    progress: ProgressStream,
+    profile: StudyProfile,
+) -> dict:
+    """Out-of-fold probabilities of the fast LeNet-5, and cleanlab's suspected label errors."""
+    from fashionnet import plotting
+    from fashionnet.audit import label_issues, out_of_fold_probabilities
+    from fashionnet.callbacks import ProgressBar
+
     params = dict(profile.label_issue_params)
     bars = ProgressBar("fold", profile.label_issue_cv, progress, profile.run_eagerly)
     estimator = get_model("lenet5").make(**params, random_state=SEED, callbacks=[bars])
     start = time.perf_counter()
-    probs = oof(estimator, X, y, cv=profile.label_issue_cv, random_state=SEED)
+    probs = out_of_fold_probabilities(
+        estimator, X, y, cv=profile.label_issue_cv, random_state=SEED
+    )
     fit_seconds = time.perf_counter() - start
-    start = time.perf_counter()
     issues = label_issues(None, X, y, pred_probs=probs)
-    outliers = class_outliers(X, y, random_state=SEED)
-    odd = odd_images(X_all)
-    score_seconds = time.perf_counter() - start
-    issues["index"], outliers["index"] = where[issues["index"]], where[outliers["index"]]
-    figures = {
-        "label_issues": plotting.plot_label_issues(X_all, issues, n=10),
-        "class_outliers": plotting.plot_outliers(X_all, outliers, n=10),
-    }
-    if len(odd):
-        figures["odd_images"] = plotting.plot_outliers(X_all, odd, n=10)
-    kinds = odd["kind"].value_counts()
+    issues["index"] = where[issues["index"]]
+    figure = plotting.plot_label_issues(X_all, issues, n=10)
     return {
         "model": "fast LeNet-5 (`lenet5`: ReLU, max pooling, standardised pixels)",
         "params": params,
@@ -140,7 +179,6 @@ def suspected_label_errors(
         "n_label_issues": int(len(issues)),
         "label_issue_share": len(issues) / len(y),
         "fit_seconds": fit_seconds,
-        "score_seconds": score_seconds,
         "top_label_issues": [
             {
                 "index": int(r["index"]),
@@ -150,16 +188,8 @@ def suspected_label_errors(
             }
             for r in issues.head(10).to_dict(orient="records")
         ],
-        "top_outliers": [
-            {"index": int(r["index"]), "label": int(r["label"]), "score": float(r["score"])}
-            for r in outliers.head(10).to_dict(orient="records")
-        ],
-        "n_blank": int(kinds.get("nearly blank", 0)),
-        "n_saturated": int(kinds.get("nearly saturated", 0)),
         "issues_file": files.csv(issues, "audit/label_issues.csv"),
-        "outliers_file": files.csv(outliers.head(1000), "audit/class_outliers.csv"),
-        "odd_images_file": files.csv(odd, "audit/odd_images.csv"),
-        "figures": {name: files.figure(fig, name) for name, fig in figures.items()},
+        "figures": {"label_issues": files.figure(figure, "label_issues")},
     }
 
 

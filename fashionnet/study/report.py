@@ -197,6 +197,30 @@ def _near_duplicate_text(doc: Report, m: dict, n: dict) -> None:
 
 def _label_issue_text(doc: Report, m: dict, s: dict) -> None:
     doc.heading("Suspected label errors and odd images", level=3)
+    if "label_issues_missing" in s:
+        doc.paragraph(f"Suspected label errors: not computed, {s['label_issues_missing']}.")
+    else:
+        _label_error_table(doc, m, s)
+    doc.paragraph(
+        "The images least like their class (mean distance to their 10 nearest images of "
+        "the same class in 50 principal components, over the class's median: "
+        f"`class_outliers`, with `odd_images` {_fmt(s['outlier_seconds'])} s):"
+    )
+    doc.table(
+        ["training image", "label", "score"],
+        [[r["index"], _labelled(m, r["label"]), r["score"]] for r in s["top_outliers"]],
+    )
+    doc.figure("figures/class_outliers.png", "The images least like their class")
+    doc.paragraph(
+        f"Nearly blank images (fewer than 5 % of the pixels inked) in the training split: "
+        f"{_fmt(s['n_blank'])}; nearly saturated ones (over 60 % of the pixels at 90 % of "
+        f"full scale): {_fmt(s['n_saturated'])}."
+    )
+    if s["n_blank"] or s["n_saturated"]:
+        doc.figure("figures/odd_images.png", "Nearly blank and nearly saturated images")
+
+
+def _label_error_table(doc: Report, m: dict, s: dict) -> None:
     doc.paragraph(
         f"Each of {_fmt(s['images'])} training images was scored by a {s['model']} "
         f"that never saw it ({_fmt(s['cv'])}-fold `out_of_fold_probabilities`, "
@@ -216,23 +240,6 @@ def _label_issue_text(doc: Report, m: dict, s: dict) -> None:
         ],
     )
     doc.figure("figures/label_issues.png", "Suspected label errors: given and predicted class")
-    doc.paragraph(
-        "The images least like their class (mean distance to their 10 nearest images of "
-        "the same class in 50 principal components, over the class's median: "
-        "`class_outliers`):"
-    )
-    doc.table(
-        ["training image", "label", "score"],
-        [[r["index"], _labelled(m, r["label"]), r["score"]] for r in s["top_outliers"]],
-    )
-    doc.figure("figures/class_outliers.png", "The images least like their class")
-    doc.paragraph(
-        f"Nearly blank images (fewer than 5 % of the pixels inked) in the training split: "
-        f"{_fmt(s['n_blank'])}; nearly saturated ones (over 60 % of the pixels at 90 % of "
-        f"full scale): {_fmt(s['n_saturated'])}. Scoring took {_fmt(s['score_seconds'])} s."
-    )
-    if s["n_blank"] or s["n_saturated"]:
-        doc.figure("figures/odd_images.png", "Nearly blank and nearly saturated images")
 
 
 def _stages(m: dict) -> list[str]:
