@@ -2,7 +2,7 @@
 
 ::
 
-    fashionnet audit [PATH]
+    fashionnet audit [PATH] [--near-duplicates] [--label-issues]
     fashionnet train --model MODEL [--param k=v ...]   (MODEL: see fashionnet.registry)
     fashionnet tune [--max-trials N] [--learning-rates ...] [--directory DIR]
     fashionnet study --profile smoke | quick | full --out DIR [--budget 15m]
@@ -125,6 +125,30 @@ def build_parser() -> argparse.ArgumentParser:
         "or a directory holding them; default: the Fashion-MNIST training split",
     )
     audit.add_argument("--markdown", action="store_true", help="print the Markdown report")
+    audit.add_argument(
+        "--near-duplicates",
+        action="store_true",
+        help="also list near-identical images within the data and, for the training split, "
+        "the test images with a twin in it",
+    )
+    audit.add_argument(
+        "--threshold",
+        type=float,
+        default=2.0,
+        metavar="D",
+        help="largest distance of a near-duplicate pair (pixels scaled to 0..1; default 2.0)",
+    )
+    audit.add_argument(
+        "--label-issues",
+        action="store_true",
+        help="also list suspected label errors, from out-of-fold LeNet-5 probabilities and "
+        "cleanlab (pip install 'fashionnet[audit]'), and the images least like their class",
+    )
+    audit.add_argument(
+        "--epochs", type=int, default=2, metavar="N", help="epochs of each fold's LeNet-5 (2)"
+    )
+    audit.add_argument("--folds", type=int, default=3, metavar="K", help="folds (3)")
+    audit.add_argument("--top", type=int, default=10, metavar="N", help="rows per table (10)")
 
     train = sub.add_parser(
         "train",
@@ -294,9 +318,102 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         X, y = _read_path(args.path)
     from fashionnet.audit import DataAuditor
 
-    report = DataAuditor().fit(X, y).report()
+    if args.label_issues and y is None:
+        raise UsageError("--label-issues needs labels; the data given has none")
+    if args.top < 1 or args.epochs < 1 or args.folds < 2:
+        raise UsageError("--top and --epochs must be at least 1, --folds at least 2")
+    auditor = DataAuditor()
+    report = auditor.fit(X, y).report()
     print(report.to_markdown() if args.markdown else report.summary())
+    if args.near_duplicates:
+        test = None
+        if args.path is None:
+            from fashionnet.datasets import load_fashion_mnist
+
+            test = load_fashion_mnist("test", data_home=args.data_home)
+        _print_near_duplicates(auditor, X, y, test, args.threshold, args.top)
+    if args.label_issues:
+        _print_label_issues(X, y, args.epochs, args.folds, args.top)
     return 0
+
+
+def _named(frame: Any, columns: Sequence[str]) -> Any:
+    """Fashion-MNIST labels shown with their class names ("3 Dress")."""
+    from fashionnet.datasets import CLASS_NAMES
+
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = [
+            f"{v} {CLASS_NAMES[int(v)]}" if 0 <= int(v) < len(CLASS_NAMES) else str(v)
+            for v in frame[column]
+        ]
+    return frame
+
+
+def _print_table(title: str, frame: Any, top: int) -> None:
+    from fashionnet.rendering import frame_to_markdown
+
+    print(f"\n## {title}\n")
+    print(frame_to_markdown(frame.head(top), floatfmt=".4g") if len(frame) else "none")
+
+
+def _print_near_duplicates(
+    auditor: Any, X: Any, y: Any, test: Any, threshold: float, top: int
+) -> None:
+    """The tables of the study's near-duplicate section."""
+    labelled = ["label", "other_label"] if y is not None else []
+    within = auditor.near_duplicates(X, y=y, threshold=threshold)
+    images = len(set(within["index"]) | set(within["other_index"]))
+    _print_table(
+        f"Near-duplicate pairs within the data (distance <= {threshold:g}): {len(within)} "
+        f"pairs, {images} images",
+        _named(within, labelled),
+        top,
+    )
+    if test is None:
+        return
+    X_test, y_test = test
+    across = auditor.near_duplicates(X_test, X, y=y_test, y_other=y, threshold=threshold)
+    twins = across["index"].nunique()
+    _print_table(
+        f"Test images with a near-twin in the training set: {twins} of {len(y_test)} "
+        f"({100 * twins / len(y_test):.2f} %), {len(across)} pairs; the closest (index: "
+        "test image, other_index: training image)",
+        _named(across, labelled),
+        top,
+    )
+    other = across[across["label"] != across["other_label"]]
+    _print_table(
+        f"Test-training twins with different labels: {len(other)} pairs",
+        _named(other, labelled),
+        top,
+    )
+
+
+def _print_label_issues(X: Any, y: Any, epochs: int, folds: int, top: int) -> None:
+    """The tables of the study's label-error section."""
+    from fashionnet.audit import class_outliers, label_issues, odd_images
+    from fashionnet.audit.labels import require_cleanlab
+    from fashionnet.callbacks import ProgressBar
+    from fashionnet.study.profiles import FAST_LENET_PARAMS
+
+    require_cleanlab()  # before minutes of training, not after
+    estimator = get_model("lenet5").make(
+        **FAST_LENET_PARAMS,
+        epochs=epochs,
+        random_state=0,
+        callbacks=[ProgressBar("fold", folds, sys.stderr)],
+    )
+    issues = label_issues(estimator, X, y, cv=folds)
+    _print_table(
+        f"Suspected label errors: {len(issues)} of {len(y)} images (out-of-fold LeNet-5, "
+        f"{folds} folds of {epochs} epochs; cleanlab); the worst",
+        _named(issues, ["given_label", "predicted_label"]),
+        top,
+    )
+    outliers = class_outliers(X, y)
+    _print_table("Images least like their class", _named(outliers, ["label"]), top)
+    _print_table("Nearly blank or saturated images", odd_images(X), top)
 
 
 # --------------------------------------------------------------------------- train

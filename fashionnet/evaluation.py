@@ -126,6 +126,10 @@ class EvaluationReport:
         The names of the rows and columns, in label order.
     labels : list
         The labels themselves, in the same order.
+    y_true, y_pred : numpy.ndarray of shape (n_samples,), optional
+        The labels and the predictions the report was computed from (set by
+        :func:`evaluate`; :func:`compare_models` reads them for its
+        de-duplicated test accuracy).
 
     Attributes
     ----------
@@ -145,7 +149,11 @@ class EvaluationReport:
         confusion_matrix: np.ndarray,
         class_names: list[str],
         labels: list,
+        y_true: Any = None,
+        y_pred: Any = None,
     ) -> None:
+        self.y_true = None if y_true is None else np.asarray(y_true)
+        self.y_pred = None if y_pred is None else np.asarray(y_pred)
         self.accuracy = float(accuracy)
         self.report = report
         self.confusion_matrix = np.asarray(confusion_matrix)
@@ -317,6 +325,8 @@ def evaluate(
         confusion_matrix=confusion_matrix(y_true, y_pred, labels=labels),
         class_names=names,
         labels=labels.tolist(),
+        y_true=y_true,
+        y_pred=y_pred,
     )
 
 
@@ -631,26 +641,62 @@ def cross_validate_folds(
 
 def _accuracy(model: Any, X: Any, y: Any) -> float:
     """Accuracy of a fitted ``model`` on ``(X, y)``; NaN without data."""
-    from sklearn.metrics import accuracy_score
+    return _accuracies(model, X, y, None)[0]
 
+
+def _accuracies(model: Any, X: Any, y: Any, keep: np.ndarray | None) -> tuple[float, float]:
+    """Accuracy of a fitted ``model`` on ``(X, y)``, and on the rows ``keep``; NaN without data."""
     if X is None:
-        return float("nan")
-    return float(accuracy_score(y, np.asarray(model.predict(X)).ravel()))
+        return float("nan"), float("nan")
+    predicted = np.asarray(model.predict(X)).ravel()
+    return _kept_accuracy(y, predicted, keep)
+
+
+def _kept_accuracy(y: Any, predicted: np.ndarray, keep: np.ndarray | None) -> tuple[float, float]:
+    """Accuracy on all rows, and on the rows ``keep`` (NaN without ``keep``)."""
+    hits = np.asarray(y).ravel() == predicted
+    kept = float("nan") if keep is None or not keep.any() else float(hits[keep].mean())
+    return float(hits.mean()), kept
+
+
+def _kept_rows(exclude_test: Any, n_test: int) -> np.ndarray:
+    """The test rows that ``exclude_test`` (positions or a boolean mask) leaves in."""
+    exclude = np.asarray(exclude_test)
+    if exclude.dtype == np.bool_:
+        if exclude.shape != (n_test,):
+            raise ValueError(
+                f"exclude_test as a boolean mask must have one entry per test image ({n_test}); "
+                f"got shape {exclude.shape}."
+            )
+        return ~exclude
+    if exclude.size and (
+        exclude.dtype.kind not in "iu" or exclude.min() < 0 or exclude.max() >= n_test
+    ):
+        raise ValueError(
+            f"exclude_test must hold positions 0..{n_test - 1} of X_test (or a boolean mask), "
+            "e.g. DataAuditor().near_duplicates(X_test, X_train)['index']."
+        )
+    keep = np.ones(n_test, dtype=bool)
+    keep[exclude.astype(np.intp)] = False
+    return keep
 
 
 # --------------------------------------------------------------------------- #
 # compare_models
 # --------------------------------------------------------------------------- #
 _COMPARISON_COLUMNS = ["model", "test_accuracy", "cv_mean", "cv_std", "fit_time", "params"]
+#: The column ``exclude_test`` adds, after ``test_accuracy``.
+_DEDUP_COLUMN = "dedup_test_accuracy"
 
 
 class ComparisonTable(pd.DataFrame):
     """A :class:`pandas.DataFrame` of models, best first, with a dependency-free ``to_markdown``.
 
-    Columns: ``model``, ``test_accuracy``, ``cv_mean``, ``cv_std``,
-    ``fit_time`` (seconds; NaN where unknown) and ``params`` (a dict of the
-    parameters that differ from the estimator's defaults). Built by
-    :func:`compare_models`. It is a DataFrame in every other respect.
+    Columns: ``model``, ``test_accuracy``, ``dedup_test_accuracy`` (only
+    when :func:`compare_models` was given ``exclude_test``), ``cv_mean``,
+    ``cv_std``, ``fit_time`` (seconds; NaN where unknown) and ``params`` (a
+    dict of the parameters that differ from the estimator's defaults). Built
+    by :func:`compare_models`. It is a DataFrame in every other respect.
     """
 
     @property
@@ -743,12 +789,16 @@ def _row_for(
     y_train: Any,
     cv: Any,
     random_state: Any,
+    keep: np.ndarray | None = None,
 ) -> dict:
-    row: dict[str, Any] = dict.fromkeys(_COMPARISON_COLUMNS, float("nan"))
+    row: dict[str, Any] = dict.fromkeys([*_COMPARISON_COLUMNS, _DEDUP_COLUMN], float("nan"))
     row["model"] = str(name)
     row["params"] = {}
     if isinstance(model, EvaluationReport):
         row["test_accuracy"] = model.accuracy
+        same_rows = keep is not None and model.y_pred is not None and len(model.y_pred) == len(keep)
+        if same_rows:  # a report of these test images: its predictions without the twins
+            row[_DEDUP_COLUMN] = _kept_accuracy(model.y_true, model.y_pred, keep)[1]
         return row
     if isinstance(model, CrossValidationResult):
         s = model.summary
@@ -792,7 +842,7 @@ def _row_for(
     else:
         row["params"] = _changed_params(model)
     if X_test is not None:
-        row["test_accuracy"] = _accuracy(model, X_test, y_test)
+        row["test_accuracy"], row[_DEDUP_COLUMN] = _accuracies(model, X_test, y_test, keep)
     return row
 
 
@@ -805,6 +855,7 @@ def compare_models(
     y_train: Any = None,
     cv: Any = None,
     random_state: int | None = 0,
+    exclude_test: Any = None,
 ) -> ComparisonTable:
     """Compare models in one table, best test accuracy first.
 
@@ -830,13 +881,22 @@ def compare_models(
         columns.
     random_state : int or None, default=0
         Seed of the folds built from an int ``cv``.
+    exclude_test : array-like of int or bool, optional
+        Test images to leave out of a second score, the
+        ``dedup_test_accuracy`` column: positions in ``X_test`` (or a
+        boolean mask), typically those with a near-twin in the training set,
+        ``DataAuditor().near_duplicates(X_test, X_train)["index"]``. How far
+        a model drops without them says how much of its score is memory.
+        Computed for classifiers and for :class:`EvaluationReport` entries
+        of the same test images; NaN for the others.
 
     Returns
     -------
     ComparisonTable
-        A DataFrame with columns ``model``, ``test_accuracy``, ``cv_mean``,
-        ``cv_std``, ``fit_time``, ``params``, sorted by test accuracy (then
-        CV mean) from best to worst; ``to_markdown()`` renders it.
+        A DataFrame with columns ``model``, ``test_accuracy``,
+        (``dedup_test_accuracy``), ``cv_mean``, ``cv_std``, ``fit_time``,
+        ``params``, sorted by test accuracy (then CV mean) from best to
+        worst; ``to_markdown()`` renders it.
 
     Raises
     ------
@@ -866,6 +926,15 @@ def compare_models(
     ['LeNet-5 (study)', 'ridge', 'majority']
     >>> print(table.to_markdown().splitlines()[0])
     | model | test_accuracy | cv_mean | cv_std | fit_time | params |
+
+    Without the test images that have a near-twin among the training images:
+
+    >>> from fashionnet.audit import DataAuditor
+    >>> twins = DataAuditor().near_duplicates(X[1000:2000], X[:1000])["index"]
+    >>> table = compare_models({"ridge": RidgeClassifier().fit(X[:1000], y[:1000])},
+    ...                        X[1000:2000], y[1000:2000], exclude_test=twins)
+    >>> list(table.columns[:3]), len(twins) > 0
+    (['model', 'test_accuracy', 'dedup_test_accuracy'], True)
     """
     if not isinstance(models, Mapping) or not models:
         raise ValueError(
@@ -880,11 +949,19 @@ def compare_models(
         y_test = _check_xy(X_test, y_test, name="_test")
     if X_train is not None:
         y_train = _check_xy(X_train, y_train, name="_train")
+    keep = None
+    if exclude_test is not None:
+        if X_test is None:
+            raise ValueError("exclude_test names rows of X_test: pass X_test and y_test too.")
+        keep = _kept_rows(exclude_test, len(y_test))
     rows = [
-        _row_for(name, model, X_test, y_test, X_train, y_train, cv, random_state)
+        _row_for(name, model, X_test, y_test, X_train, y_train, cv, random_state, keep)
         for name, model in models.items()
     ]
-    frame = pd.DataFrame(rows, columns=_COMPARISON_COLUMNS)
+    columns = list(_COMPARISON_COLUMNS)
+    if keep is not None:
+        columns.insert(2, _DEDUP_COLUMN)
+    frame = pd.DataFrame(rows, columns=columns)
     frame = frame.sort_values(
         ["test_accuracy", "cv_mean"], ascending=False, na_position="last", kind="stable"
     ).reset_index(drop=True)

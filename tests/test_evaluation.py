@@ -360,3 +360,32 @@ def test_compare_models_refuses_bad_input(flat_test):
         compare_models({"oops": "ridge"}, *flat_test)
     with pytest.raises(ValueError, match="both X_test and y_test"):
         compare_models({"x": 0.5}, flat_test[0])
+
+
+def test_compare_models_dedup_column_leaves_out_the_test_twins(ridge, flat_train, flat_test):
+    X_test, y_test = flat_test
+    predicted = ridge.predict(X_test)
+    twins = np.flatnonzero(predicted == y_test)[:20]  # leave out 20 right answers
+    keep = np.ones(len(y_test), dtype=bool)
+    keep[twins] = False
+    report = evaluate(ridge, X_test, y_test)
+    table = compare_models(
+        {"ridge": ridge, "report": report, "quoted": 0.9}, X_test, y_test, exclude_test=twins
+    )
+    assert list(table.columns[:3]) == ["model", "test_accuracy", "dedup_test_accuracy"]
+    rows = table.set_index("model")
+    expected = accuracy_score(y_test[keep], predicted[keep])
+    assert rows.loc["ridge", "dedup_test_accuracy"] == pytest.approx(expected)
+    assert rows.loc["report", "dedup_test_accuracy"] == pytest.approx(expected)
+    assert rows.loc["ridge", "dedup_test_accuracy"] < rows.loc["ridge", "test_accuracy"]
+    assert np.isnan(rows.loc["quoted", "dedup_test_accuracy"])
+    mask = ~keep
+    same = compare_models({"ridge": ridge}, X_test, y_test, exclude_test=mask)
+    assert same["dedup_test_accuracy"].iloc[0] == rows.loc["ridge", "dedup_test_accuracy"]
+    assert "dedup_test_accuracy" not in compare_models({"ridge": ridge}, X_test, y_test)
+    with pytest.raises(ValueError, match="positions 0..199"):
+        compare_models({"ridge": ridge}, X_test, y_test, exclude_test=[len(y_test)])
+    with pytest.raises(ValueError, match="one entry per test image"):
+        compare_models({"ridge": ridge}, X_test, y_test, exclude_test=mask[:5])
+    with pytest.raises(ValueError, match="pass X_test and y_test"):
+        compare_models({"ridge": ridge}, exclude_test=twins)

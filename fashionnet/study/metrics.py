@@ -101,6 +101,10 @@ def conclusion_facts(profile: StudyProfile, results: dict) -> dict:
     facts["study_best_accuracy"] = study_best[0]
     facts["gap_to_study_best"] = abs(best["test_accuracy"] - study_best[0])
     facts["best_vs_study_best"] = _direction(best["test_accuracy"] - study_best[0])
+    if best.get("dedup_test_accuracy") is not None and "near_duplicates" in results:
+        facts["best_dedup_test_accuracy"] = best["dedup_test_accuracy"]
+        facts["best_dedup_change"] = best["dedup_test_accuracy"] - best["test_accuracy"]
+        facts["test_images_with_twin"] = results["near_duplicates"]["test_images_with_twin"]
     tuned = next((p for p in profile.models if p.tuned), None)
     pretrained = [
         p

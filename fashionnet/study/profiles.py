@@ -26,6 +26,17 @@ QUICK_BUDGET = 900.0
 #: weights: their frozen layers run once per image (cached features), so
 #: they afford more images than the 1000 of uncached fine-tuning.
 QUICK_TRANSFER_IMAGES = (4000, 3000)
+#: The fast LeNet-5 whose out-of-fold probabilities flag suspected label
+#: errors: ReLU, max pooling and standardised pixels learn in a few epochs
+#: where the study's tanh network needs tens. ``epochs`` is the knob that
+#: sizes the stage (each fold fits this many epochs).
+FAST_LENET_PARAMS = {
+    "standardize": True,
+    "activation": "relu",
+    "pooling": "max",
+    "learning_rate": 3e-3,
+    "batch_size": 128,
+}
 
 
 @dataclass(frozen=True)
@@ -133,6 +144,17 @@ class StudyProfile:
     budget_reserve : float
         With a budget: seconds kept for the stages after the last training
         stage (the comparison, the report).
+    near_duplicate_size : int or None
+        Training images searched for near-duplicates, within the split and
+        against every test image.
+    label_issue_size : int or None
+        Training images scored out of fold for suspected label errors and
+        class outliers.
+    label_issue_cv : int
+        Folds of those out-of-fold probabilities.
+    label_issue_params : dict
+        Parameters of the LeNet-5 that computes them
+        (:data:`FAST_LENET_PARAMS` plus its epochs).
     """
 
     name: str
@@ -153,6 +175,10 @@ class StudyProfile:
     budget: float | None = None
     budget_shares: dict = field(default_factory=dict)
     budget_reserve: float = 0.0
+    near_duplicate_size: int | None = None
+    label_issue_size: int | None = None
+    label_issue_cv: int = 5
+    label_issue_params: dict = field(default_factory=lambda: {**FAST_LENET_PARAMS, "epochs": 10})
 
     def settings(self) -> dict:
         """The profile as plain JSON-serialisable Python."""
@@ -335,6 +361,7 @@ QUICK = StudyProfile(
     ),
     budget=QUICK_BUDGET,
     budget_shares={
+        "label_issues": 1.2,
         "tuning": 1.0,
         "lenet5": 3.5,
         "cross_validation": 3.0,
@@ -344,6 +371,8 @@ QUICK = StudyProfile(
         "resnet": 9.0,
     },
     budget_reserve=15.0,
+    label_issue_cv=3,
+    label_issue_params={**FAST_LENET_PARAMS, "epochs": 2},
 )
 
 SMOKE = StudyProfile(
@@ -377,6 +406,10 @@ SMOKE = StudyProfile(
     ),
     preprocessing_size=32,
     run_eagerly=True,
+    near_duplicate_size=1000,
+    label_issue_size=600,
+    label_issue_cv=2,
+    label_issue_params={**FAST_LENET_PARAMS, "epochs": 1},
 )
 
 #: The predefined profiles by name.
@@ -393,6 +426,9 @@ _LABELS = {
     "epochs": "epochs searched",
     "early_stopping": "early-stopping patience",
     "cv_folds": "cross-validation folds",
+    "near_duplicate_size": "training images searched for near-duplicates",
+    "label_issue_size": "training images scored for label errors",
+    "label_issue_cv": "folds of the label-error scores",
 }
 
 
@@ -413,6 +449,11 @@ def reductions(profile: StudyProfile) -> list[dict]:
         for key, label in _LABELS.items()
         if full[key] != this[key]
     ]
+    for name in sorted(set(full["label_issue_params"]) | set(this["label_issue_params"])):
+        before = full["label_issue_params"].get(name, "default")
+        now = this["label_issue_params"].get(name, "default")
+        if before != now:
+            rows.append(_row(f"label-error LeNet-5: {name}", before, now, False))
     full_plans = {plan["stage"]: plan for plan in full["models"]}
     for plan in this["models"]:
         reference = full_plans.get(plan["stage"])

@@ -39,6 +39,7 @@ def build_report(metrics: dict) -> Report:
     for section in (
         _section_run,
         _section_data,
+        _section_beyond_audit,
         _section_exploration,
         _section_preprocessing,
         _section_models,
@@ -136,8 +137,10 @@ def _epochs_text(s: dict) -> str:
     if "folds" in s:
         folds = [f for f in s["folds"] if "epochs_planned" in f]
         return ", ".join(_planned(f["epochs_planned"], f["epochs_run"]) for f in folds)
-    if "trial_time_budget" in s and s["trial_time_budget"] is not None:
-        return f"{_fmt(s['trial_time_budget'])} s per trial"
+    # Stages of many fits that do not keep each fit's epochs: the budget of each.
+    for key, unit in (("trial_time_budget", "trial"), ("fold_time_budget", "fold")):
+        if s.get(key) is not None:
+            return f"{_fmt(s[key])} s per {unit}"
     return ""
 
 
@@ -218,6 +221,116 @@ def _section_data(doc: Report, m: dict) -> None:
             ["label", "class", "rows"],
             [[k, _class_name(m, k), v] for k, v in counts.items()],
         )
+
+
+def _section_beyond_audit(doc: Report, m: dict) -> None:
+    """Near-duplicates, leakage, suspected label errors and odd images (after the audit)."""
+    if "near_duplicates" in m:
+        _near_duplicate_text(doc, m, m["near_duplicates"])
+    if "label_issues" in m:
+        _label_issue_text(doc, m, m["label_issues"])
+
+
+def _labelled(m: dict, label: int) -> str:
+    return f"{_fmt(label)} {_class_name(m, str(label))}"
+
+
+def _pair_table(doc: Report, m: dict, rows: list[dict]) -> None:
+    doc.table(
+        ["test image", "training image", "distance", "test label", "training label"],
+        [
+            [r["index"], r["other_index"], r["distance"], _labelled(m, r["label"])]
+            + [_labelled(m, r["other_label"])]
+            for r in rows
+        ],
+    )
+
+
+def _near_duplicate_text(doc: Report, m: dict, n: dict) -> None:
+    doc.heading("Near-duplicates and train/test leakage", level=3)
+    doc.paragraph(
+        f"No two images are byte for byte the same, but many are nearly so. "
+        f"`DataAuditor.near_duplicates` finds every pair of images within a Euclidean "
+        f"distance of {_fmt(n['threshold'])} (pixels scaled to 0..1; two images differ by at "
+        f"most 28) by an exact search: {_fmt(n['train_images'])} training images among "
+        f"themselves in {_fmt(n['train_seconds'])} s, and all {_fmt(n['test_images'])} test "
+        f"images against them in {_fmt(n['test_seconds'])} s."
+    )
+    doc.table(
+        ["found", "count"],
+        [
+            ["pairs of training images", n["train_pairs"]],
+            ["training images in such a pair", n["train_images_in_pairs"]],
+            ["training pairs with different labels", n["train_pairs_other_label"]],
+            ["test-training pairs", n["test_train_pairs"]],
+            ["test images with a near-twin in the training set", n["test_images_with_twin"]],
+            ["share of the test set with a training twin", n["test_twin_share"]],
+            ["test images whose twin has another label", n["test_twins_other_label"]],
+        ],
+    )
+    doc.paragraph(
+        "A model can score these test images by memory rather than by generalising; the "
+        "comparison (8.) shows every model's test accuracy without them. The closest "
+        "test-training pairs (all pairs: `audit/near_duplicates_test_train.csv`):"
+    )
+    _pair_table(doc, m, n["closest_pairs"])
+    doc.figure("figures/near_duplicate_pairs.png", "The closest test images (top) and their "
+               "training twins (below)")
+    if n["other_label_pairs"]:
+        doc.paragraph(
+            "Near-identical images with different labels: one of each pair is probably "
+            "mislabelled, or the classes overlap."
+        )
+        _pair_table(doc, m, n["other_label_pairs"])
+        doc.figure("figures/near_duplicate_label_pairs.png",
+                   "Test images and their training twins of another class")
+
+
+def _label_issue_text(doc: Report, m: dict, s: dict) -> None:
+    doc.heading("Suspected label errors and odd images", level=3)
+    if "label_issues_missing" in s:
+        doc.paragraph(f"Suspected label errors: not computed, {s['label_issues_missing']}.")
+    else:
+        _label_error_table(doc, m, s)
+    doc.paragraph(
+        "The images least like their class (mean distance to their 10 nearest images of "
+        "the same class in 50 principal components, over the class's median: "
+        f"`class_outliers`, with `odd_images` {_fmt(s['outlier_seconds'])} s):"
+    )
+    doc.table(
+        ["training image", "label", "score"],
+        [[r["index"], _labelled(m, r["label"]), r["score"]] for r in s["top_outliers"]],
+    )
+    doc.figure("figures/class_outliers.png", "The images least like their class")
+    doc.paragraph(
+        f"Nearly blank images (fewer than 5 % of the pixels inked) in the training split: "
+        f"{_fmt(s['n_blank'])}; nearly saturated ones (over 60 % of the pixels at 90 % of "
+        f"full scale): {_fmt(s['n_saturated'])}."
+    )
+    if s["n_blank"] or s["n_saturated"]:
+        doc.figure("figures/odd_images.png", "Nearly blank and nearly saturated images")
+
+
+def _label_error_table(doc: Report, m: dict, s: dict) -> None:
+    doc.paragraph(
+        f"Each of {_fmt(s['images'])} training images was scored by a {s['model']} "
+        f"that never saw it ({_fmt(s['cv'])}-fold `out_of_fold_probabilities`, "
+        f"{_fmt(s['fit_seconds'])} s;"
+        + _params_text(s["params"])
+        + f" Its out-of-fold accuracy is {_fmt(s['oof_accuracy'])}.) cleanlab's confident "
+        f"learning flags {_fmt(s['n_label_issues'])} images ({_fmt(s['label_issue_share'])} of "
+        "them) as probably mislabelled; the worst ten, lowest label quality (the "
+        "out-of-fold probability of the given label) first, all in `audit/label_issues.csv`:"
+    )
+    doc.table(
+        ["training image", "given label", "predicted label", "label quality"],
+        [
+            [r["index"], _labelled(m, r["given_label"]), _labelled(m, r["predicted_label"])]
+            + [r["label_quality"]]
+            for r in s["top_label_issues"]
+        ],
+    )
+    doc.figure("figures/label_issues.png", "Suspected label errors: given and predicted class")
 
 
 def _stages(m: dict) -> list[str]:
@@ -426,16 +539,23 @@ def _section_comparison(doc: Report, m: dict) -> None:
         "(the study used all 60000 training images; see 'About this run' for what this "
         "run reduced, and '1. Data' for how many images each model used)."
     )
-    keys = ["model", "test_accuracy", "cv_mean_val_accuracy", "weights", "fit_seconds"]
+    keys = ["model", "test_accuracy", "dedup_test_accuracy", "cv_mean_val_accuracy", "weights"]
+    keys.append("fit_seconds")
     doc.table(
-        ["model", "test accuracy", "CV mean held-out accuracy", "weights", "fit seconds"]
-        + ["study's test accuracy"],
+        ["model", "test accuracy", "de-duplicated test accuracy", "CV mean held-out accuracy"]
+        + ["weights", "fit seconds", "study's test accuracy"],
         [
-            [*(_weights_label(r[k]) if k == "weights" else r[k] for k in keys)]
+            [*(_weights_label(r[k]) if k == "weights" else r.get(k) for k in keys)]
             + [r["study_test_accuracy"]]
             for r in m["comparison"]["rows"]
         ],
     )
+    if "near_duplicates" in m:
+        doc.paragraph(
+            "The de-duplicated test accuracy leaves out the test images that have a "
+            "near-twin in the training set (see 1. Data); the cross-validation's fold "
+            "models do not keep their predictions, so it has none."
+        )
     skipped = m["comparison"].get("skipped") or []
     if skipped:
         doc.paragraph(
@@ -462,6 +582,16 @@ def _section_conclusion(doc: Report, m: dict) -> None:
         f"{_fmt(c['gap_to_study_best'])}; see the comparison for how many images "
         "each model was trained on."
     )
+    if "best_dedup_test_accuracy" in c:
+        change = c["best_dedup_change"]
+        points.append(
+            f"Without the {_fmt(c['test_images_with_twin'])} test images that have a "
+            f"near-twin in the training set, {c['best_model']} scores "
+            f"{_fmt(c['best_dedup_test_accuracy'])}, a change of {_fmt(change)} from its test "
+            "accuracy on all of them: "
+            + ("the twins are easier for it than the rest of the test set."
+               if change < 0 else "its score does not lean on the twins.")
+        )
     if "best_transfer_minus_lenet" in c:
         points.append(_transfer_verdict(m, c["best_transfer_minus_lenet"]))
     skipped = m["comparison"].get("skipped")

@@ -2,8 +2,8 @@
 
 :func:`build_stages` turns a :class:`~fashionnet.study.profiles.StudyProfile`
 into the run's stages, binding each stage function to the profile settings
-it reads: the data, audit, exploration, preprocessing, tuning and
-cross-validation stages, one :func:`train_model` stage per
+it reads: the data, audit, near-duplicate, label-error, exploration,
+preprocessing, tuning and cross-validation stages, one :func:`train_model` stage per
 :class:`~fashionnet.study.profiles.ModelPlan` (any registered model, no
 per-model code), and the comparison. A stage returns its metrics as a dict;
 :mod:`fashionnet.study.runner` records them and resumes from them.
@@ -24,6 +24,7 @@ from fashionnet.progress import ProgressStream
 from fashionnet.registry import get_model
 
 from .budget import fit_budget
+from .data_quality import dedup_accuracy, near_duplicates, suspected_label_errors
 from .profiles import SEED, ModelPlan, StudyProfile
 from .workspace import StudyData, StudyFiles
 
@@ -475,10 +476,15 @@ def _plain_params(params: dict) -> dict:
 
 
 def _evaluation_metrics(files: StudyFiles, estimator: Any, X: Any, y: Any, name: str) -> dict:
+    import pandas as pd
+
     from fashionnet.evaluation import evaluate
     from fashionnet.plotting import plot_confusion_matrix
 
     result = evaluate(estimator, X, y)
+    predictions = files.csv(
+        pd.DataFrame({"prediction": result.y_pred}), f"models/{name}_test_predictions.csv"
+    )
     figure = files.figure(
         plot_confusion_matrix(result.confusion_matrix, class_names=result.class_names),
         f"{name}_confusion_matrix",
@@ -493,6 +499,7 @@ def _evaluation_metrics(files: StudyFiles, estimator: Any, X: Any, y: Any, name:
         "report": facts["report"],
         "confusion_matrix": facts["confusion_matrix"],
         "confusion_figure": figure,
+        "predictions_file": predictions,
     }
 
 
@@ -507,11 +514,23 @@ def _history_metrics(history: Any) -> dict:
 # --------------------------------------------------------------------------- comparison
 
 
-def compare(*, profile: StudyProfile, results: dict) -> dict:
-    """The comparison stage: every model and the cross-validation, best first."""
+def compare(
+    *, profile: StudyProfile, results: dict, data: StudyData, files: StudyFiles
+) -> dict:
+    """The comparison stage: every model and the cross-validation, best first.
+
+    Each model is also scored without the test images that have a near-twin
+    in the training set (the near-duplicate stage's), from its saved test
+    predictions: the de-duplicated test accuracy.
+    """
     import pandas as pd
 
     from fashionnet.evaluation import CrossValidationResult, compare_models
+
+    twins_file = results.get("near_duplicates", {}).get("twins_file")
+    twins = (
+        pd.read_csv(files.out / twins_file)["index"].to_numpy() if twins_file else np.empty(0, int)
+    )
 
     cv_stage = results["cross_validation"]
     cv_folds = pd.DataFrame(cv_stage["folds"]).rename(
@@ -531,6 +550,11 @@ def compare(*, profile: StudyProfile, results: dict) -> dict:
             "weights": stage.get("weights", "trained from scratch"),
             "fit_seconds": stage["fit_seconds"],
             "study_test_accuracy": get_model(plan.model).study_accuracy,
+            "dedup_test_accuracy": dedup_accuracy(
+                plan, stage, data=data, files=files, twins=twins
+            )
+            if twins_file
+            else None,
         }
         if plan.tuned:
             entries[CV_TITLE] = CrossValidationResult(cv_folds, [None] * len(cv_folds))
@@ -539,6 +563,7 @@ def compare(*, profile: StudyProfile, results: dict) -> dict:
                 "weights": "trained from scratch",
                 "fit_seconds": float(np.mean([f["fit_seconds"] for f in cv_stage["folds"]])),
                 "study_test_accuracy": CV_STUDY_ACCURACY,
+                "dedup_test_accuracy": None,  # the folds' test predictions are not kept
             }
     rows = []
     for row in compare_models(entries).to_dict(orient="records"):
@@ -549,6 +574,7 @@ def compare(*, profile: StudyProfile, results: dict) -> dict:
                 "key": extra["key"],
                 "model": row["model"],
                 "test_accuracy": float(row["test_accuracy"]),
+                "dedup_test_accuracy": extra["dedup_test_accuracy"],
                 "cv_mean_val_accuracy": cv_mean,
                 "weights": extra["weights"],
                 "fit_seconds": extra["fit_seconds"],
@@ -582,6 +608,19 @@ def build_stages(
             "audit",
             "Audit",
             lambda: audit(data=data, files=files, audit_size=profile.audit_size),
+        ),
+        Stage(
+            "near_duplicates",
+            "Near-duplicates and train/test leakage",
+            lambda: near_duplicates(data=data, files=files, size=profile.near_duplicate_size),
+        ),
+        Stage(
+            "label_issues",
+            "Suspected label errors and odd images",
+            lambda seconds=None: suspected_label_errors(
+                data=data, files=files, progress=progress, profile=profile, seconds=seconds
+            ),
+            budgeted=True,
         ),
         Stage("exploration", "Exploration figures", lambda: explore(data=data, files=files)),
         Stage(
@@ -637,7 +676,7 @@ def build_stages(
         Stage(
             "comparison",
             "Comparison",
-            lambda: compare(profile=profile, results=results),
+            lambda: compare(profile=profile, results=results, data=data, files=files),
             reads=tuple(s.name for s in stages),
         )
     )

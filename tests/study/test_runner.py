@@ -25,6 +25,8 @@ from fashionnet.study.runner import check_manifest
 STAGES = [
     "data",
     "audit",
+    "near_duplicates",
+    "label_issues",
     "exploration",
     "preprocessing",
     "tuning",
@@ -41,6 +43,8 @@ SECTIONS = [
     "## About this run",
     "## 1. Data",
     "### Audit",
+    "### Near-duplicates and train/test leakage",
+    "### Suspected label errors and odd images",
     "## 2. Exploration",
     "## 3. Preprocessing",
     "## 4. Models",
@@ -61,6 +65,10 @@ FIGURES = [
     "class_balance",
     "pixel_distribution",
     "correlation_heatmap",
+    "near_duplicate_pairs",
+    "label_issues",
+    "class_outliers",
+    "odd_images",  # the training split has 4 nearly blank and 8 nearly saturated images
     "tuning_results",
     "lenet5_curves",
     "lenet5_confusion_matrix",
@@ -106,7 +114,7 @@ def test_smoke_study_runs_every_stage(smoke):
     assert result.ran == STAGES
     assert result.skipped == []
     assert result.budget is None and result.metrics["budget"] is None
-    assert "[12/12] Comparison: done" in log
+    assert "[14/14] Comparison: done" in log
     assert re.search(r"trial 2/2 epoch \[#+\] 1/1", log)  # progress bars
     assert re.search(r"fold 2/2 epoch", log)
 
@@ -223,7 +231,7 @@ def test_second_run_resumes_through_the_cli(smoke, capsys):
     assert main(["study", "--profile", "smoke", "--out", str(result.out), "--quiet"]) == 0
     assert time.perf_counter() - start < 10
     out = capsys.readouterr().out
-    assert "0 stages run, 12 resumed" in out
+    assert "0 stages run, 14 resumed" in out
     assert "LeNet-5, best hyperparameters" in out
     assert result.report_path.read_text() == before
 
