@@ -383,7 +383,9 @@ def test_a_budgeted_run_sizes_every_fit_and_reports_it(tmp_path, fashion_train):
         name="budgeted",
         max_trials=1,
         models=(smoke.plan("lenet5"), smoke.plan("resnet")),
-        budget_shares={"tuning": 1.0, "lenet5": 1.0, "cross_validation": 1.0, "resnet": 2.0},
+        budget_shares={
+            "label_issues": 1.0, "tuning": 1.0, "lenet5": 1.0, "cross_validation": 1.0, "resnet": 2.0
+        },
         budget_reserve=1.0,
     )
     result = run_study(profile, tmp_path / "run", progress=None, budget="1m")
