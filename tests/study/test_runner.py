@@ -499,4 +499,4 @@ def test_profiles_train_the_models_beyond_the_study_on_all_the_data():
     clf = stages.get_model("lenet5").make(**sgd)  # plain data becomes Keras objects at fit
     import keras
 
-    assert isinstance(clf._make_optimizer(1875), keras.optimizers.SGD)
+    assert isinstance(clf._make_optimizer(1875, 30), keras.optimizers.SGD)
