@@ -291,9 +291,11 @@ class BudgetGuard(keras.callbacks.Callback):
         self._epoch_start = started
 
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        """Note when the epoch starts."""
         self._epoch_start = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        """Stop training if one more epoch like this one would pass the budget."""
         now = time.perf_counter()
         done = epoch + 1
         if done >= self.epochs:
