@@ -76,3 +76,45 @@ def in_child(target: Callable[..., dict], *args: Any) -> dict:
 
     with mp.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
         return pool.apply(target, args)
+
+
+def study_lenet(keras: Any, n_classes: int = 10) -> Any:
+    """The study's LeNet-5 as a plain-Keras ``Sequential`` on 32 x 32 x 1 inputs."""
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input((32, 32, 1)),
+            layers.Conv2D(6, 5, activation="tanh"),
+            layers.AveragePooling2D(2),
+            layers.Activation("sigmoid"),
+            layers.Conv2D(16, 5, activation="tanh"),
+            layers.AveragePooling2D(2),
+            layers.Activation("sigmoid"),
+            layers.Conv2D(120, 5, activation="tanh"),
+            layers.Flatten(),
+            layers.Dense(84, activation="tanh"),
+            layers.Dense(n_classes, activation="softmax"),
+        ]
+    )
+
+
+def reference_epoch() -> dict:
+    """Seconds of one plain-Keras epoch of the study's LeNet-5 on 60000 images, batch 32.
+
+    This machine's speed, to read the other timings of a run by: machines of
+    one kind differ 2 to 3 times, so a budget is best quoted in these units.
+    """
+    import keras
+    import numpy as np
+
+    from fashionnet.datasets import load_fashion_mnist
+
+    X, y = load_fashion_mnist("train")
+    X = np.pad(X.astype("float32") / 255, ((0, 0), (2, 2), (2, 2)))[..., None]
+    Y = keras.utils.to_categorical(y, 10)
+    model = study_lenet(keras)
+    model.compile("adam", "categorical_crossentropy")
+    model.fit(X[:320], Y[:320], batch_size=32, epochs=1, verbose=0)  # compile outside the timing
+    start = time.perf_counter()
+    model.fit(X, Y, batch_size=32, epochs=1, verbose=0)
+    return {"seconds": time.perf_counter() - start}

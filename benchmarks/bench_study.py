@@ -30,44 +30,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import in_child, machine_line
+from _harness import in_child, machine_line, reference_epoch
 
 #: Smoke study / plain-Keras reference epoch: the target.
 SMOKE_TARGET = 25.0
 #: Wall time / budget: the target (the 10 % grace).
 BUDGET_TARGET = 1.10
-
-
-def _reference_epoch() -> dict:
-    """Seconds of one plain-Keras epoch of the study's LeNet-5 on 60000 images."""
-    import keras
-    import numpy as np
-
-    from fashionnet.datasets import load_fashion_mnist
-
-    X, y = load_fashion_mnist("train")
-    X = np.pad(X.astype("float32") / 255, ((0, 0), (2, 2), (2, 2)))[..., None]
-    Y = keras.utils.to_categorical(y, 10)
-    model = keras.Sequential(
-        [
-            keras.Input((32, 32, 1)),
-            keras.layers.Conv2D(6, 5, activation="tanh"),
-            keras.layers.AveragePooling2D(2),
-            keras.layers.Activation("sigmoid"),
-            keras.layers.Conv2D(16, 5, activation="tanh"),
-            keras.layers.AveragePooling2D(2),
-            keras.layers.Activation("sigmoid"),
-            keras.layers.Conv2D(120, 5, activation="tanh"),
-            keras.layers.Flatten(),
-            keras.layers.Dense(84, activation="tanh"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-    model.compile("adam", "categorical_crossentropy")
-    model.fit(X[:320], Y[:320], batch_size=32, epochs=1, verbose=0)  # compile outside the timing
-    start = time.perf_counter()
-    model.fit(X, Y, batch_size=32, epochs=1, verbose=0)
-    return {"seconds": time.perf_counter() - start}
 
 
 def _smoke_study() -> dict:
@@ -80,7 +48,7 @@ def _smoke_study() -> dict:
 
 
 def smoke() -> None:
-    reference = in_child(_reference_epoch)["seconds"]
+    reference = in_child(reference_epoch)["seconds"]
     study = in_child(_smoke_study)["seconds"]
     ratio = study / reference
     verdict = "met" if ratio <= SMOKE_TARGET else "NOT met"

@@ -17,6 +17,9 @@ fashionnet runs on Keras' TensorFlow, JAX and PyTorch backends (chosen with
   imports it through :func:`import_keras_quietly`, which keeps TensorFlow's
   C++ start-up lines (CUDA probing, oneDNN notices) off its output.
 
+- whether the device that trains computes bfloat16 in hardware, which
+  decides ``dtype_policy="auto"`` (:func:`bfloat16_is_native`).
+
 Nothing here imports Keras at import time.
 """
 
@@ -36,6 +39,7 @@ from typing import Any
 
 __all__ = [
     "BACKENDS",
+    "bfloat16_is_native",
     "configured_backend",
     "import_keras",
     "import_keras_quietly",
@@ -313,3 +317,71 @@ def _epoch_scalar_writer_class() -> type:
 
     _EpochScalarWriter = EpochScalarWriter
     return EpochScalarWriter
+
+
+def bfloat16_is_native() -> bool:
+    """Whether the device Keras trains on computes bfloat16 in hardware.
+
+    True for an NVIDIA GPU of compute capability 8.0 or later (Ampere,
+    Hopper and after) and for a TPU, on any backend; on a CPU, with the
+    TensorFlow backend only (its oneDNN kernels use them), for processors
+    with AVX512_BF16 or AMX instructions (read from ``/proc/cpuinfo``; False
+    where it cannot be read). Elsewhere bfloat16 is emulated and slower than
+    float32. Imports the backend.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from fashionnet._backend import bfloat16_is_native
+    >>> bfloat16_is_native() in (True, False)
+    True
+    """
+    backend = configured_backend()
+    accelerator = _accelerator_bfloat16(backend)
+    if accelerator is not None:
+        return accelerator
+    return backend == "tensorflow" and _cpu_has_bfloat16()
+
+
+def _accelerator_bfloat16(backend: str) -> bool | None:
+    """bfloat16 support of the backend's first accelerator; None without one."""
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if not gpus:
+            return None
+        capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability")
+        return capability is not None and tuple(capability) >= (8, 0)
+    if backend == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        if device.platform == "tpu":
+            return True
+        if device.platform != "gpu":
+            return None
+        capability = str(getattr(device, "compute_capability", "0.0"))
+        return tuple(int(part) for part in capability.split(".")[:2]) >= (8, 0)
+    if backend == "torch":
+        import torch
+
+        if not torch.cuda.is_available():
+            return None
+        return torch.cuda.get_device_capability(0) >= (8, 0)
+    return None
+
+
+def _cpu_has_bfloat16() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    except OSError:
+        pass
+    return False

@@ -108,3 +108,24 @@ def test_a_users_own_tensorflow_log_level_is_left_alone(monkeypatch):
     error = "E0000 00:00:1796412702.017303   23029 cuda_platform.cc:52] failed call to cuInit"
     assert _hides(info, "I") and not _hides(error, "I") and _hides(error, "IWE")
     assert not _hides("fashionnet: error: something a user must see", "IWE")
+
+
+@pytest.mark.backend
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [("fpu avx512f avx512_bf16", True), ("fpu amx_tile amx_bf16", True), ("fpu avx2 fma", False)],
+)
+def test_bfloat16_is_native_reads_the_cpu_flags(flags, expected, tmp_path, monkeypatch):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    real_open = open
+    monkeypatch.setattr(
+        "builtins.open",
+        lambda path, *a, **k: real_open(cpuinfo if path == "/proc/cpuinfo" else path, *a, **k),
+    )
+    monkeypatch.setattr(_backend, "_accelerator_bfloat16", lambda backend: None)
+    on_tensorflow = _backend.configured_backend() == "tensorflow"
+    # Only TensorFlow's oneDNN kernels compute bfloat16 fast on a CPU.
+    assert _backend.bfloat16_is_native() is (expected and on_tensorflow)
+    monkeypatch.setattr(_backend, "_accelerator_bfloat16", lambda backend: True)
+    assert _backend.bfloat16_is_native() is True

@@ -90,7 +90,7 @@ _PREDICT_BATCH_SIZE = 256
 #: Keras dtype policies a classifier may be built under. Pure "bfloat16" or
 #: "float16" weights lose the small updates of training, so only the mixed
 #: policies (float32 weights, low-precision computation) are offered.
-DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
+DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
 
 #: Parameters of every estimator that a warm start may change: they shape
 #: the training (or nothing), not the network.
@@ -164,15 +164,18 @@ class FashionNetClassifier(KerasClassifier):
     verbose : int, default=0
         Keras progress output during ``fit``: 0 silent, 1 progress bar,
         2 one line per epoch.
-    dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16"} or None, default=None
+    dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16", "auto"} or None, default=None
         Keras dtype policy the network is built with. The mixed policies keep
         the weights in float32 and compute in bfloat16 (CPUs with AVX512_BF16
         or AMX, TPUs, recent GPUs) or float16 (GPUs; the loss is scaled
         automatically); the output layer always computes in float32, so the
-        probabilities are float32 and sum to 1. None uses Keras' global policy
-        at fit time (float32 unless changed with
-        ``keras.config.set_dtype_policy``). The global policy is left as it
-        was, and saved models keep their policy.
+        probabilities are float32 and sum to 1. ``"auto"`` is
+        ``"mixed_bfloat16"`` where the device computes bfloat16 in hardware
+        (:func:`fashionnet._backend.bfloat16_is_native`) and ``"float32"``
+        elsewhere. None uses Keras' global policy at fit time (float32 unless
+        changed with ``keras.config.set_dtype_policy``). The global policy is
+        left as it was, and saved models keep the policy they were built
+        with (``dtype_policy_``).
     class_weight : dict, "balanced" or None, default=None
         Weight of each class in the loss, as in scikit-learn: a dict maps a
         class to its weight (classes left out weigh 1); ``"balanced"`` weighs
@@ -729,7 +732,7 @@ class FashionNetClassifier(KerasClassifier):
     # ------------------------------------------------------------------ #
 
     def _build_keras_model(self, n_samples: int) -> keras.Model:
-        with _dtype_policy(self.dtype_policy):
+        with _dtype_policy(_resolve_dtype_policy(self.dtype_policy)):
             self.dtype_policy_ = keras.config.dtype_policy().name
             inputs = keras.Input(shape=self.input_shape_, dtype=self.input_dtype_, name="pixels")
             outputs = self._build_network(inputs, self.n_classes_)
@@ -857,11 +860,15 @@ class FashionNetClassifier(KerasClassifier):
         keras.Model
         """
         check_is_fitted(self)
+        return self._inference_graph(self.model_)
+
+    def _inference_graph(self, network: keras.Model) -> keras.Model:
+        """:meth:`inference_model` around ``network`` (``model_`` or its float32 twin)."""
         inputs = keras.Input(shape=self.input_shape_, dtype=self.input_dtype_, name="pixels")
-        outputs = [self.model_(view, training=False) for view in self._tta_views(inputs)]
+        outputs = [network(view, training=False) for view in self._tta_views(inputs)]
         if len(outputs) > 1:
             outputs = [keras.layers.Average(name="tta_average", dtype="float32")(outputs)]
-        return keras.Model(inputs, outputs[0], name=f"{self.model_.name}_inference")
+        return keras.Model(inputs, outputs[0], name=f"{network.name}_inference")
 
     def export(self, path: str | os.PathLike, format: str = "onnx", **kwargs: Any):
         """Write the fitted classifier for serving: ONNX, TensorFlow SavedModel or LiteRT.
@@ -872,7 +879,11 @@ class FashionNetClassifier(KerasClassifier):
         test-time augmentation included. Keras 3's ``Model.export`` writes
         it; the file is written atomically. An ONNX file also holds the
         class labels and ``background_`` in its metadata (``classes`` as a
-        JSON list, ``background``).
+        JSON list, ``background``). A mixed-precision network (see
+        ``dtype_policy``) goes to ONNX as its float32 twin, the same weights
+        computing in float32 (:func:`fashionnet.models.export.float32_twin`):
+        its probabilities then agree with :meth:`predict_proba`'s to
+        bfloat16's rounding (about 1e-2), not to 1e-5.
 
         Parameters
         ----------
@@ -1047,7 +1058,7 @@ class FashionNetClassifier(KerasClassifier):
         if self.dtype_policy is not None and self.dtype_policy not in DTYPE_POLICIES:
             raise ValueError(
                 f"{name}: dtype_policy must be None or one of {list(DTYPE_POLICIES)}; got "
-                f"{self.dtype_policy!r}. Use 'mixed_bfloat16' on CPUs and TPUs, "
+                f"{self.dtype_policy!r}. Use 'auto' for bfloat16 where the device has it, "
                 "'mixed_float16' on GPUs."
             )
 
@@ -1136,6 +1147,15 @@ class FashionNetClassifier(KerasClassifier):
         if not weights.any():
             raise ValueError("sample_weight is zero for every image: there is nothing to train on.")
         return weights
+
+
+def _resolve_dtype_policy(name: str | None) -> str | None:
+    """The policy a network is built under: ``"auto"`` becomes the device's best."""
+    if name != "auto":
+        return name
+    from .._backend import bfloat16_is_native
+
+    return "mixed_bfloat16" if bfloat16_is_native() else "float32"
 
 
 @contextlib.contextmanager

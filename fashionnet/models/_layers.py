@@ -26,6 +26,7 @@ __all__ = [
     "augmentation_layers",
     "image_preprocessing",
     "mirror_images",
+    "shift_images",
 ]
 
 _PACKAGE = "fashionnet"
@@ -180,7 +181,9 @@ class RandomErasing(keras.layers.Layer):
         }
 
 
-def augmentation_layers(*, shift: float = 0.1, erasing: float = 0.5) -> list[keras.layers.Layer]:
+def augmentation_layers(
+    *, shift: float = 0.1, erasing: float = 0.5, interpolation: str = "nearest"
+) -> list[keras.layers.Layer]:
     """Training-time augmentation of grey images in 0..1: flip, shift, erase.
 
     Parameters
@@ -190,6 +193,11 @@ def augmentation_layers(*, shift: float = 0.1, erasing: float = 0.5) -> list[ker
         uncovered border is background (0).
     erasing : float, default=0.5
         Probability of :class:`RandomErasing`; 0 leaves it out.
+    interpolation : {"nearest", "bilinear"}, default="nearest"
+        How a shift reads the pixels: ``"nearest"`` moves them by whole
+        pixels, so a shifted image is as sharp as the images predicted on
+        (and as the whole-pixel views of test-time augmentation); Keras'
+        default ``"bilinear"`` blurs the fractional shifts.
 
     Returns
     -------
@@ -201,7 +209,12 @@ def augmentation_layers(*, shift: float = 0.1, erasing: float = 0.5) -> list[ker
     layers = [
         keras.layers.RandomFlip("horizontal", name="flip"),
         keras.layers.RandomTranslation(
-            shift, shift, fill_mode="constant", fill_value=0.0, name="shift"
+            shift,
+            shift,
+            fill_mode="constant",
+            fill_value=0.0,
+            interpolation=interpolation,
+            name="shift",
         ),
     ]
     if erasing > 0:
@@ -314,3 +327,55 @@ def mirror_images(x, image_shape: tuple[int, int, int]):
     layout = tuple(x.shape[1:])
     images = keras.ops.reshape(x, (-1, *image_shape))
     return keras.ops.reshape(keras.ops.flip(images, axis=2), (-1, *layout))
+
+
+def shift_images(x, image_shape: tuple[int, int, int], rows: int, cols: int):
+    """Images of a batch ``x`` moved by whole pixels, the uncovered border set to 0.
+
+    The test-time twin of the training shifts of :func:`augmentation_layers`
+    (whose uncovered border is 0 too). Written with ``keras.ops``, as
+    :func:`mirror_images`.
+
+    Parameters
+    ----------
+    x : array or KerasTensor
+        A batch ``(n, *layout)`` whose rows hold ``prod(image_shape)`` pixels.
+    image_shape : tuple of int
+        ``(H, W, C)`` of one image.
+    rows, cols : int
+        Pixels to move the content down (negative: up) and right (negative:
+        left); each smaller than the image's side.
+
+    Returns
+    -------
+    tensor
+        The shifted batch, in the layout and pixel type of ``x``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fashionnet.models._layers import shift_images
+    >>> image = np.arange(1, 10, dtype="uint8").reshape(1, 3, 3)
+    >>> np.asarray(shift_images(image, (3, 3, 1), 1, -1))[0]
+    array([[0, 0, 0],
+           [2, 3, 0],
+           [5, 6, 0]], dtype=uint8)
+    """
+    height, width, _ = image_shape
+    if not (abs(rows) < height and abs(cols) < width):
+        raise ValueError(
+            f"a shift of ({rows}, {cols}) pixels leaves nothing of a {height} x {width} image; "
+            "shift by less than its side."
+        )
+    layout = tuple(x.shape[1:])
+    images = keras.ops.reshape(x, (-1, *image_shape))
+    padding = [
+        [0, 0],
+        [max(rows, 0), max(-rows, 0)],
+        [max(cols, 0), max(-cols, 0)],
+        [0, 0],
+    ]
+    padded = keras.ops.pad(images, padding)
+    top, left = max(-rows, 0), max(-cols, 0)
+    shifted = padded[:, top : top + height, left : left + width, :]
+    return keras.ops.reshape(shifted, (-1, *layout))

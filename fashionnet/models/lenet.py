@@ -75,10 +75,13 @@ class LeNet5Classifier(FashionNetClassifier):
         the same data give identical predictions.
     verbose : int, default=0
         Keras progress output during ``fit`` (0, 1 or 2).
-    dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16"} or None, default=None
+    dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16", "auto"} or None, default=None
         Mixed precision: the Keras dtype policy the network is built with
-        (the output layer stays float32). None uses Keras' global policy,
-        float32 unless changed. Saved models keep it.
+        (the output layer stays float32). ``"auto"`` computes in bfloat16
+        where the device does so in hardware (CPUs with AVX512_BF16 or AMX on
+        TensorFlow, GPUs from compute capability 8.0), in float32 elsewhere.
+        None uses Keras' global policy, float32 unless changed. Saved models
+        keep the policy they were built with (``dtype_policy_``).
     class_weight : dict, "balanced" or None, default=None
         Weight of each class in the loss, as in scikit-learn (a dict from
         class to weight, classes left out weigh 1; ``"balanced"``:

@@ -251,6 +251,21 @@ def test_mixed_precision_keeps_float32_probabilities(slice300):
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
 
 
+@pytest.mark.parametrize(("native", "expected"), [(True, "mixed_bfloat16"), (False, "float32")])
+def test_dtype_policy_auto_is_bfloat16_where_the_device_has_it(
+    native, expected, slice300, monkeypatch
+):
+    from fashionnet import _backend
+
+    monkeypatch.setattr(_backend, "bfloat16_is_native", lambda: native)
+    X, y = slice300
+    est = LeNet5Classifier(**FAST, dtype_policy="auto").fit(X[:50], y[:50])
+    assert est.get_params()["dtype_policy"] == "auto"
+    assert est.dtype_policy_ == expected
+    assert est.model_.get_layer("classes").compute_dtype == "float32"
+    assert keras.config.dtype_policy().name == "float32", "the global policy is restored"
+
+
 def test_dtype_policy_none_follows_the_global_policy(slice300):
     X, y = slice300
     keras.config.set_dtype_policy("mixed_bfloat16")

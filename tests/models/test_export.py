@@ -48,18 +48,44 @@ def test_lenet_onnx_gives_its_probabilities(lenet, data, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lenet.onnx"]
 
 
-def test_resnet_onnx_holds_the_flip_test_time_augmentation(data, tmp_path):
+def test_resnet_onnx_holds_the_test_time_augmentation(data, tmp_path):
     X, y, X_test = data
-    resnet = ResNetClassifier(width=4, epochs=1, batch_size=64, random_state=0).fit(X, y)
+    resnet = ResNetClassifier(
+        width=4, epochs=1, batch_size=64, random_state=0, dtype_policy="float32"
+    ).fit(X, y)
     assert resnet.tta
     proba, _ = onnx_proba(resnet.export(tmp_path / "resnet.onnx"), X_test)
     expected = resnet.predict_proba(X_test)
     assert np.abs(proba - expected).max() < 1e-5
-    # The mirror is in the graph: without it the probabilities are others.
+    # The ten views are in the graph: without them the probabilities are others.
     plain = resnet.set_params(tta=False).predict_proba(X_test)
     assert np.abs(proba - plain).max() > 1e-4
     plain_onnx, _ = onnx_proba(resnet.export(tmp_path / "plain.onnx"), X_test)
     assert np.abs(plain_onnx - plain).max() < 1e-5
+
+
+def test_a_bfloat16_network_goes_to_onnx_as_its_float32_twin(data, tmp_path):
+    import keras
+
+    from fashionnet.models.export import float32_twin
+
+    X, y, X_test = data
+    resnet = ResNetClassifier(
+        width=4, epochs=1, batch_size=64, random_state=0, dtype_policy="mixed_bfloat16"
+    ).fit(X, y)
+    proba, _ = onnx_proba(resnet.export(tmp_path / "resnet.onnx"), X_test)
+    twin = float32_twin(resnet.model_)
+    assert {layer.compute_dtype for layer in twin.layers if layer.weights} == {"float32"}
+    assert resnet.model_.get_layer("stem_conv").compute_dtype == "bfloat16", "left as it was"
+    # The file computes what the twin computes, from the same weights...
+    twin_proba = np.asarray(resnet._inference_graph(twin)(X_test))
+    assert np.abs(proba - twin_proba).max() < 1e-5
+    for mine, theirs in zip(twin.weights, resnet.model_.weights, strict=True):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(mine), np.asarray(theirs))
+    # ... which is predict_proba's network up to bfloat16's rounding.
+    expected = resnet.predict_proba(X_test)
+    assert np.abs(proba - expected).max() < 2e-2
+    assert (proba.argmax(axis=1) == expected.argmax(axis=1)).mean() >= 0.97
 
 
 def test_transfer_onnx_and_validation_data_on_cached_features(data, small_test, tmp_path):

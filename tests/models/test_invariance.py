@@ -7,6 +7,9 @@ kernels sum a batch in an order that depends on where a row sits). They are
 expected failures in test_composition.py; this file is their proof at the
 precision float32 networks promise: 1e-6 absolute on probabilities, and the
 same labels wherever the top two probabilities are further apart than that.
+A network that computes in bfloat16 (ResNetClassifier's ``dtype_policy="auto"``
+on a processor with bfloat16 instructions) promises bfloat16's precision:
+1e-2.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from hypothesis import strategies as st
 from fashionnet.models import LeNet5Classifier, TransferClassifier
 from fashionnet.models.resnet import ResNetClassifier
 
-ATOL = 1e-6
+#: Tolerance on probabilities: float32's, and bfloat16's for mixed precision.
+ATOL = {"float32": 1e-6, "mixed_bfloat16": 1e-2}
 
 ESTIMATORS = {
     "lenet5": lambda: LeNet5Classifier(epochs=1, random_state=0),
@@ -30,7 +34,12 @@ ESTIMATORS = {
         "vgg16", weights=None, input_size=32, trainable_layers=0, head=(16,), epochs=1,
         random_state=0,
     ),
-    "resnet": lambda: ResNetClassifier(width=2, epochs=1, batch_size=64, random_state=0),
+    "resnet": lambda: ResNetClassifier(
+        width=2, epochs=1, batch_size=64, random_state=0, dtype_policy="float32"
+    ),
+    "resnet-bfloat16": lambda: ResNetClassifier(
+        width=2, epochs=1, batch_size=64, random_state=0, dtype_policy="mixed_bfloat16"
+    ),
 }
 
 
@@ -45,9 +54,10 @@ def fitted(request, small_train, fashion_test):
 
 
 def _assert_same_predictions(clf, proba, expected):
-    np.testing.assert_allclose(proba, expected, atol=ATOL, rtol=0)
+    atol = ATOL[clf.dtype_policy_]
+    np.testing.assert_allclose(proba, expected, atol=atol, rtol=0)
     top2 = np.sort(expected, axis=1)[:, -2:]
-    clear = top2[:, 1] - top2[:, 0] > 2 * ATOL
+    clear = top2[:, 1] - top2[:, 0] > 2 * atol
     labels = clf.classes_[np.argmax(proba, axis=1)]
     np.testing.assert_array_equal(labels[clear], clf.classes_[np.argmax(expected, axis=1)][clear])
 

@@ -20,8 +20,10 @@ from fashionnet.models import load_model
 from fashionnet.models._layers import RandomErasing
 from fashionnet.models.resnet import ResNetClassifier
 
-#: Narrow and short: plumbing and learning, not the benchmark's accuracy.
-FAST = dict(width=8, epochs=3, batch_size=32, random_state=0)
+#: Narrow and short: plumbing and learning, not the benchmark's accuracy. In
+#: float32, whose arithmetic the tests below check to float32 precision (the
+#: default "auto" computes in bfloat16 on processors with its instructions).
+FAST = dict(width=8, epochs=3, batch_size=32, random_state=0, dtype_policy="float32")
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +33,14 @@ def fitted(small_train):
 
 def test_defaults_are_the_recipe(fitted):
     defaults = ResNetClassifier().get_params()
-    assert {k: defaults[k] for k in ("augment", "tta", "label_smoothing", "optimizer")} == {
+    recipe = ("augment", "tta", "tta_shift", "label_smoothing", "optimizer", "dtype_policy")
+    assert {k: defaults[k] for k in recipe} == {
         "augment": True,
         "tta": True,
+        "tta_shift": 2,
         "label_smoothing": 0.1,
         "optimizer": "sgd",
+        "dtype_policy": "auto",
     }
     model = fitted.model_
     assert model.loss.get_config()["label_smoothing"] == 0.1
@@ -47,6 +52,8 @@ def test_defaults_are_the_recipe(fitted):
     assert len(model.losses) == len(kernels) > 6
     names = [layer.name for layer in model.layers]
     assert names[:6] == ["pixels", "to_image", "scale", "flip", "shift", "standardize"]
+    # Whole-pixel training shifts, as sharp as the images predicted on.
+    assert model.get_layer("shift").interpolation == "nearest"
 
 
 
@@ -102,18 +109,49 @@ def test_augmentation_is_off_at_predict_time(fitted, small_test):
     assert np.abs(training - inference).max() > 1e-3
 
 
-def test_tta_averages_each_image_with_its_mirror(fitted, small_test):
+def _shifted(images, rows, cols):
+    """Images moved down by ``rows`` and right by ``cols`` pixels, the border 0."""
+    out = np.zeros_like(images)
+    height, width = images.shape[1:3]
+    out[
+        :, max(rows, 0) : height + min(rows, 0), max(cols, 0) : width + min(cols, 0)
+    ] = images[:, max(-rows, 0) : height + min(-rows, 0), max(-cols, 0) : width + min(-cols, 0)]
+    return out
+
+
+def test_tta_averages_mirrors_and_shifts(fitted, small_test):
     X, y = small_test
-    plain = np.asarray(fitted.model_(X, training=False))
-    mirrored = np.asarray(fitted.model_(X[:, :, ::-1], training=False))
+
+    def network(images):
+        return np.asarray(fitted.model_(images, training=False))
+
+    views = [X, X[:, :, ::-1]]
+    views += [_shifted(v, r, c) for v in views[:2] for r, c in ((2, 0), (-2, 0), (0, 2), (0, -2))]
     proba = fitted.predict_proba(X)
     assert proba.dtype == np.float32
-    np.testing.assert_allclose(proba, (plain + mirrored) / 2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(proba, sum(network(v) for v in views) / 10, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
-    without = copy.copy(fitted).set_params(tta=False)  # the same network
-    np.testing.assert_allclose(without.predict_proba(X), plain, rtol=1e-5, atol=1e-6)
-    # The flat layout mirrors the same images.
+    mirror_only = copy.copy(fitted).set_params(tta_shift=0)  # the same network
+    np.testing.assert_allclose(
+        mirror_only.predict_proba(X), (network(X) + network(X[:, :, ::-1])) / 2, atol=1e-6
+    )
+    without = copy.copy(fitted).set_params(tta=False)
+    np.testing.assert_allclose(without.predict_proba(X), network(X), rtol=1e-5, atol=1e-6)
+    # The flat layout mirrors and shifts the same images.
     np.testing.assert_allclose(fitted.predict_proba(X.reshape(len(X), 784)), proba, atol=1e-6)
+
+
+def test_tta_shifts_stay_within_the_training_shifts(small_train):
+    # 8 x 8 images: 10 % of the side is under a pixel, so no shifted views.
+    X, y = small_train
+    small = X[:200, ::3, ::3][:, :8, :8]
+    clf = ResNetClassifier(width=2, depth=0, epochs=1, random_state=0).fit(small, y[:200])
+    assert clf._tta_shifts() == []
+    assert len(clf._tta_views(small[:3])) == 2
+    # 28 x 28: a larger tta_shift is capped at the training shifts' 2 pixels.
+    wide = copy.copy(clf).set_params(tta_shift=5)
+    wide.image_shape_ = (28, 28, 1)
+    assert wide._tta_shifts() == [(2, 0), (-2, 0), (0, 2), (0, -2)]
 
 
 def test_save_load_keeps_predictions_identical(fitted, small_test, tmp_path):
@@ -176,6 +214,7 @@ def test_mixed_precision_fit_save_and_load(small_train, small_test, tmp_path):
         ({"depth": -1}, "depth"),
         ({"augment": "yes"}, "augment must be True or False"),
         ({"tta": 1}, "tta must be True or False"),
+        ({"tta_shift": -1}, "tta_shift must be an integer >= 0"),
         ({"label_smoothing": 1.0}, "label_smoothing"),
         ({"erasing": 1.5}, "erasing must be a probability"),
         ({"warmup": -0.1}, "warmup"),

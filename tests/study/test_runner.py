@@ -384,7 +384,11 @@ def test_a_budgeted_run_sizes_every_fit_and_reports_it(tmp_path, fashion_train):
         max_trials=1,
         models=(smoke.plan("lenet5"), smoke.plan("resnet")),
         budget_shares={
-            "label_issues": 1.0, "tuning": 1.0, "lenet5": 1.0, "cross_validation": 1.0, "resnet": 2.0
+            "label_issues": 1.0,
+            "tuning": 1.0,
+            "lenet5": 1.0,
+            "cross_validation": 1.0,
+            "resnet": 2.0,
         },
         budget_reserve=1.0,
     )
