@@ -61,7 +61,7 @@ def main() -> None:
     }
     print(machine_line())
     print(
-        f"{'estimator':<28} {'max |p_onnx - p|':>16} {'labels agree':>12} {'export s':>9} "
+        f"{'estimator':<40} {'max |p_onnx - p|':>16} {'labels agree':>12} {'export s':>9} "
         f"{'predict_proba s':>15} {'onnxruntime s':>13}"
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,7 +80,7 @@ def main() -> None:
             if getattr(est, "dtype_policy_", "float32") != "float32":
                 name = f"{name[:-1]}: {est.dtype_policy_})"
             print(
-                f"{name:<28} {diff:>16.2e} {agree:>12.4f} {export_s:>9.1f} {keras_s:>15.3f} "
+                f"{name:<40} {diff:>16.2e} {agree:>12.4f} {export_s:>9.1f} {keras_s:>15.3f} "
                 f"{onnx_s:>13.3f}"
             )
 
