@@ -101,10 +101,10 @@ class ResNetClassifier(FashionNetClassifier):
     """A compact residual CNN with its training recipe, as a scikit-learn classifier.
 
     Trained from scratch, no download: the defaults are the recipe that
-    reaches 0.94 test accuracy on Fashion-MNIST within 10 minutes of a
-    2-core CPU (``benchmarks/bench_fit.py --accuracy --model resnet``; the
-    user guide gives the figures), ahead of the study's best model (VGG16
-    with ImageNet weights, 0.9237).
+    reaches 0.94 test accuracy on Fashion-MNIST in its 12 epochs, 7 to 15
+    minutes of a 2-core CPU (``benchmarks/bench_fit.py --accuracy --model
+    resnet``; the user guide gives the figures), ahead of the study's best
+    model (VGG16 with ImageNet weights, 0.9237).
 
     The model's first layers reshape the images and scale them to 0..1;
     during training only, they flip them left-right and shift them by up to
