@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from fashionnet._backend import import_keras_quietly
+from fashionnet._ownership import check_target, json_file_has_key
 from fashionnet.registry import get_model, registered_models
 
 __all__ = ["main", "parse_param", "build_parser"]
@@ -455,12 +456,28 @@ def _check_out_dir(out: Path) -> None:
         raise UsageError(f"--out {out}: {existing} is not writable")
 
 
+def _check_train_outputs(out: Path, key: str) -> None:
+    """Refuse files in --out that ``train`` would replace but did not write."""
+    from fashionnet.models.persistence import is_saved_classifier
+
+    model, what = out / f"{key}.keras", "a model saved by fashionnet"
+    check_target(model, kind="file", ours=is_saved_classifier, what=what, option=None)
+    check_target(
+        out / f"{key}_metrics.json",
+        kind="file",
+        ours=lambda p: json_file_has_key(p, "fit_seconds"),
+        what="metrics written by fashionnet train",
+        option=None,
+    )
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     params = dict(parse_param(p) for p in args.param)
     spec, estimator = _make_estimator(args.model, params)
     key = spec.key
     out = Path(args.out)
     _check_out_dir(out)
+    _check_train_outputs(out, key)  # before the training, not after it
     from fashionnet.datasets import load_fashion_mnist
     from fashionnet.evaluation import evaluate
 

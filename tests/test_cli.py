@@ -219,6 +219,42 @@ def test_train_fits_evaluates_and_saves(tmp_path, capsys, fashion_train):
 
     model = load_model(out / "lenet5.keras")
     assert model.epochs == 1 and model.batch_size == 64
+    # Again into the same --out: its own files are replaced.
+    assert (
+        main(
+            [
+                "train",
+                "--model",
+                "lenet5",
+                "--param",
+                "epochs=1",
+                "--train-size",
+                "100",
+                "--test-size",
+                "50",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert json.loads((out / "lenet5_metrics.json").read_text())["train_images"] == 100
+
+
+@pytest.mark.parametrize("name", ["lenet5.keras", "lenet5_metrics.json"])
+def test_train_refuses_a_users_file_in_out_before_training(tmp_path, capsys, name):
+    out = tmp_path / "models"
+    out.mkdir()
+    (out / name).write_text("my own file")
+    args = ["train", "--model", "lenet5", "--train-size", "100", "--out", str(out), "--quiet"]
+    assert main(args) == 2
+    what = "a model saved by fashionnet" if name.endswith(".keras") else "metrics written by"
+    err = capsys.readouterr().err
+    assert err.startswith(f"fashionnet: error: {out / name} exists and is not {what}")
+    assert err.endswith("; nothing was written: use another path.\n") and err.count("\n") == 1
+    assert sorted(p.name for p in out.iterdir()) == [name]
+    assert (out / name).read_text() == "my own file"
 
 
 def test_tune_runs_a_small_search_and_resumes(tmp_path, capsys, fashion_train):

@@ -870,7 +870,10 @@ class FashionNetClassifier(KerasClassifier):
             outputs = [keras.layers.Average(name="tta_average", dtype="float32")(outputs)]
         return keras.Model(inputs, outputs[0], name=f"{network.name}_inference")
 
-    def export(self, path: str | os.PathLike, format: str = "onnx", **kwargs: Any):
+    def export(
+        self, path: str | os.PathLike, format: str = "onnx", *, overwrite: bool = False,
+        **kwargs: Any,
+    ):
         """Write the fitted classifier for serving: ONNX, TensorFlow SavedModel or LiteRT.
 
         The exported model is :meth:`inference_model`: it takes what
@@ -889,14 +892,19 @@ class FashionNetClassifier(KerasClassifier):
         ----------
         path : str or path-like
             Destination: a file for ``"onnx"`` (``.onnx``) and ``"litert"``
-            (``.tflite``), a folder for ``"tf_saved_model"``. Replaced when
-            it exists.
+            (``.tflite``), a folder for ``"tf_saved_model"``. What is there
+            is replaced only when fashionnet exported it (or it is empty);
+            anything else is refused (see ``overwrite``).
         format : {"onnx", "tf_saved_model", "litert"}, default="onnx"
             ``"onnx"`` needs onnx and tf2onnx (and onnxruntime to serve),
             ``"litert"`` TensorFlow to convert (and ai-edge-litert to serve):
             ``pip install 'fashionnet[export]'``. ``"tf_saved_model"`` and
             ``"litert"`` need TensorFlow installed, on any backend Keras
             exports from.
+        overwrite : bool, default=False
+            Replace what is at ``path`` even when fashionnet did not write
+            it. Never the current folder, one above it or a mount point; a
+            link is replaced itself, never its target.
         **kwargs
             Passed to :meth:`keras.Model.export` (``opset_version`` for
             ONNX, converter options for LiteRT).
@@ -913,10 +921,13 @@ class FashionNetClassifier(KerasClassifier):
             the extra to install.
         ValueError
             An unknown ``format``.
+        FileExistsError
+            ``path`` holds something fashionnet did not write (the message
+            names it and the way out).
         """
         from .export import export_model
 
-        return export_model(self, path, format, **kwargs)
+        return export_model(self, path, format, overwrite=overwrite, **kwargs)
 
     def _predict_network(self, X: np.ndarray) -> np.ndarray:
         """The network's probabilities for validated images, in inference mode."""
@@ -963,7 +974,7 @@ class FashionNetClassifier(KerasClassifier):
         y = check_labels(y, n_samples=y_pred.shape[0])
         return float(accuracy_score(y, y_pred, sample_weight=sample_weight))
 
-    def save(self, path: str | os.PathLike, *, class_names: Any = None):
+    def save(self, path: str | os.PathLike, *, class_names: Any = None, overwrite: bool = False):
         """Write the fitted classifier to a ``.keras`` file, without pickle.
 
         The file is Keras' native format (network, preprocessing layers,
@@ -980,15 +991,24 @@ class FashionNetClassifier(KerasClassifier):
             Display names of ``classes_``, in their order, kept in the file
             for ``fashionnet predict`` (e.g. ``CLASS_NAMES`` for
             Fashion-MNIST's labels 0..9); None shows the labels themselves.
+        overwrite : bool, default=False
+            Replace a file at ``path`` that fashionnet did not write; a model
+            saved by fashionnet (or an empty file) is replaced without it.
 
         Returns
         -------
         pathlib.Path
             The written file.
+
+        Raises
+        ------
+        FileExistsError
+            ``path`` holds a file fashionnet did not write (the message
+            names it and the way out).
         """
         from .persistence import save_model
 
-        return save_model(self, path, class_names=class_names)
+        return save_model(self, path, class_names=class_names, overwrite=overwrite)
 
     # ------------------------------------------------------------------ #
     # validation

@@ -28,6 +28,7 @@ import contextlib
 import hashlib
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections import OrderedDict
@@ -71,6 +72,9 @@ _RANDOM_LAYERS = (
 )
 
 _FILE_PREFIX = ".features-"
+#: Names of the feature files the cache writes in a user's folder
+#: (``<prefix digest>-<rows digest>.npy``): the only ones it ever removes.
+_FEATURE_FILE = re.compile(r"[0-9a-f]{32}-[0-9a-f]{32}\.npy")
 
 
 @dataclass(frozen=True)
@@ -353,9 +357,13 @@ class FeatureCache:
 
 
 def _cap_folder(folder: Path, max_bytes: int, keep: set) -> None:
-    """Remove the oldest feature files of ``folder`` beyond ``max_bytes``, except ``keep``."""
+    """Remove the oldest feature files of ``folder`` beyond ``max_bytes``, except ``keep``.
+
+    Only files named as the cache names them are counted and removed: the
+    user's own ``.npy`` files in the same folder are never touched.
+    """
     files = sorted(
-        (p for p in folder.glob("*.npy") if not p.name.endswith(".rows.npy")),
+        (p for p in folder.glob("*.npy") if _FEATURE_FILE.fullmatch(p.name) and not p.is_symlink()),
         key=lambda p: p.stat().st_mtime,
     )
     total = sum(p.stat().st_size for p in files)

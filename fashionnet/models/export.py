@@ -12,9 +12,9 @@ missing (``pip install 'fashionnet[export]'``).
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
+import mmap
 import os
 import shutil
 import warnings
@@ -24,6 +24,7 @@ from typing import Any
 from sklearn.utils.validation import check_is_fitted
 
 from .._io import private_name, remove_stale
+from .._ownership import check_target, folder_holds_only, replace_path
 
 __all__ = ["EXPORT_FORMATS", "export_model", "float32_twin"]
 
@@ -44,9 +45,24 @@ _NEEDS = {
 _STAGING_PREFIX = ".fashionnet-export-"
 #: Name of the exported model's output (tf2onnx would call it "Identity:0").
 OUTPUT_NAME = "probabilities"
+#: What a SavedModel folder written by Keras holds (``saved_model.pb`` always).
+_SAVED_MODEL_ENTRIES = ("variables", "assets", "fingerprint.pb", "keras_metadata.pb")
+#: What each format writes, for messages.
+_WHAT = {
+    "onnx": "an ONNX file exported by fashionnet",
+    "tf_saved_model": "a SavedModel folder exported by fashionnet",
+    "litert": "a LiteRT file exported by fashionnet",
+}
 
 
-def export_model(estimator: Any, path: str | os.PathLike, format: str = "onnx", **kwargs: Any):
+def export_model(
+    estimator: Any,
+    path: str | os.PathLike,
+    format: str = "onnx",
+    *,
+    overwrite: bool = False,
+    **kwargs: Any,
+):
     """Write ``estimator``'s inference graph to ``path`` in ``format``, atomically.
 
     See :meth:`fashionnet.models.FashionNetClassifier.export`, which calls it.
@@ -59,6 +75,9 @@ def export_model(estimator: Any, path: str | os.PathLike, format: str = "onnx", 
         The file (ONNX, LiteRT) or folder (SavedModel) to write.
     format : {"onnx", "tf_saved_model", "litert"}, default="onnx"
         The format.
+    overwrite : bool, default=False
+        Replace what is at ``path`` even when fashionnet did not write it
+        (see :mod:`fashionnet._ownership`; a link is replaced, not its target).
     **kwargs
         Passed to :meth:`keras.Model.export`.
 
@@ -81,13 +100,19 @@ def export_model(estimator: Any, path: str | os.PathLike, format: str = "onnx", 
             f"one of {[f for f, b in _NEEDS if b == backend]} there, or the TensorFlow backend."
         )
     _check_installed(format, _NEEDS[format, backend])
+    path = check_target(
+        path,
+        kind="folder" if format == "tf_saved_model" else "file",
+        ours=_OURS[format],
+        what=_WHAT[format],
+        overwrite=overwrite,
+    )
     network = estimator.model_
     if format == "onnx" and estimator.dtype_policy_ != "float32":
         network = float32_twin(network)
     model = estimator._inference_graph(network)
     # Keras exports models that have run once (it reads their input signature).
     model(np.zeros((1, *estimator.input_shape_), dtype=estimator.input_dtype_))
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(path.parent, _STAGING_PREFIX)
     staging = path.parent / private_name(_STAGING_PREFIX)
@@ -104,7 +129,7 @@ def export_model(estimator: Any, path: str | os.PathLike, format: str = "onnx", 
             raise _missing(format, getattr(exc, "name", None) or str(exc)) from exc
         if format == "onnx":
             _annotate_onnx(staged, estimator)
-        _replace(staged, path)
+        replace_path(staged, path, staging / "replaced")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return path
@@ -176,17 +201,35 @@ def _annotate_onnx(path: Path, estimator: Any) -> None:
     onnx.save(model, os.fspath(path))
 
 
-def _replace(staged: Path, path: Path) -> None:
-    """Move ``staged`` onto ``path``: atomic for a file, for a folder nearly so."""
-    if staged.is_dir() and path.is_dir():
-        old = path.parent / private_name(_STAGING_PREFIX)
-        os.replace(path, old)  # the old folder leaves only once the new one is complete
-        os.replace(staged, path)
-        shutil.rmtree(old, ignore_errors=True)
-        return
-    if path.is_dir():
-        raise IsADirectoryError(f"cannot export a file onto the folder {str(path)!r}.")
-    with contextlib.suppress(FileNotFoundError):
-        if staged.is_dir() and path.exists():
-            path.unlink()
-    os.replace(staged, path)
+def _is_our_onnx(path: Path) -> bool:
+    """An ONNX file whose metadata holds the estimator and classes :func:`_annotate_onnx` wrote."""
+    import onnx
+
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        model = onnx.load(os.fspath(path), load_external_data=False)
+    except Exception:  # noqa: BLE001 - whatever does not parse is not ours
+        return False
+    keys = {entry.key for entry in model.metadata_props}
+    return {"classes", "estimator"} <= keys
+
+
+def _is_our_litert(path: Path) -> bool:
+    """A LiteRT flatbuffer (``TFL3``) of an inference graph: input ``pixels``, ``*_inference``."""
+    if path.is_symlink() or not path.is_file() or path.stat().st_size < 8:
+        return False
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return (
+            data[4:8] == b"TFL3"
+            and data.find(b"pixels") >= 0
+            and data.find(b"Classifier_inference") >= 0
+        )
+
+
+def _is_our_saved_model(path: Path) -> bool:
+    """A SavedModel folder: ``saved_model.pb`` and only what Keras writes beside it."""
+    return folder_holds_only(path, "saved_model.pb", _SAVED_MODEL_ENTRIES)
+
+
+_OURS = {"onnx": _is_our_onnx, "tf_saved_model": _is_our_saved_model, "litert": _is_our_litert}

@@ -31,9 +31,16 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_write, private_name, remove_stale
+from .._ownership import check_target, zip_has_member
 from ..registry import estimator_classes
 
-__all__ = ["save_model", "load_model", "read_model_info", "DamagedModelError"]
+__all__ = [
+    "save_model",
+    "load_model",
+    "read_model_info",
+    "is_saved_classifier",
+    "DamagedModelError",
+]
 
 #: Member of the .keras zip that holds the estimator's state.
 STATE_MEMBER = "fashionnet.json"
@@ -70,7 +77,9 @@ class DamagedModelError(ValueError):
     """
 
 
-def save_model(estimator: Any, path: str | os.PathLike, *, class_names: Any = None) -> Path:
+def save_model(
+    estimator: Any, path: str | os.PathLike, *, class_names: Any = None, overwrite: bool = False
+) -> Path:
     """Write a fitted classifier to ``path`` (a ``.keras`` file), atomically.
 
     Parameters
@@ -101,12 +110,22 @@ def save_model(estimator: Any, path: str | os.PathLike, *, class_names: Any = No
     check_is_fitted(estimator)
     path = Path(path)
     if path.suffix != ".keras":
+        # A folder ('.', 'models/') gets a file inside it as the suggestion.
+        folder = not path.name or path.is_dir()
+        hint = path / "model.keras" if folder else path.with_suffix(".keras")
         raise ValueError(
             f"save to a .keras file (Keras' native format); got {str(path)!r}. "
-            f"Try {str(path.with_suffix('.keras'))!r}."
+            f"Try {str(hint)!r}."
         )
     state = _state(estimator)
     state["fitted"]["class_names"] = _check_class_names(class_names, estimator.classes_)
+    check_target(
+        path,
+        kind="file",
+        ours=is_saved_classifier,
+        what="a model saved by fashionnet",
+        overwrite=overwrite,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(path.parent, _STAGING_PREFIX)
     staging = path.parent / private_name(_STAGING_PREFIX)
@@ -121,6 +140,11 @@ def save_model(estimator: Any, path: str | os.PathLike, *, class_names: Any = No
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return path
+
+
+def is_saved_classifier(path: Path) -> bool:
+    """Whether ``path`` is a ``.keras`` zip holding fashionnet's state member (unchecked)."""
+    return zip_has_member(Path(path), STATE_MEMBER)
 
 
 def load_model(path: str | os.PathLike) -> Any:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import time
 import zipfile
@@ -24,6 +23,7 @@ from typing import IO
 from fashionnet._backend import quiet_tensorflow
 from fashionnet._io import write_json, write_text
 from fashionnet._lock import DirectoryLock
+from fashionnet._ownership import remove_path
 from fashionnet.progress import ProgressStream
 from fashionnet.rendering import to_json_value
 
@@ -32,7 +32,7 @@ from .metrics import study_metrics
 from .profiles import PROFILES, StudyProfile
 from .report import build_report
 from .stages import build_stages
-from .workspace import StudyData, StudyFiles
+from .workspace import StudyData, StudyFiles, check_study_folder
 
 __all__ = ["StudyError", "StudyResult", "run_study"]
 
@@ -107,7 +107,7 @@ def check_manifest(out: Path, profile: StudyProfile, restart: bool) -> None:
             )
     if restart:
         # keras-tuner would resume the old search from its directory: drop it too.
-        shutil.rmtree(out / "tuning", ignore_errors=True)
+        remove_path(out / "tuning")  # a link is unlinked, its target left alone
         for record in (out / "stages").glob("*.json"):
             record.unlink()
     write_json(manifest, {"profile": settings, "record_version": RECORD_VERSION})
@@ -165,8 +165,10 @@ def run_study(
     profile : {"smoke", "quick", "full"} or StudyProfile, default="quick"
         The scale of the run (see :data:`~fashionnet.study.PROFILES`).
     out : str or path-like, default="fashionnet-study"
-        The study directory. Stages already finished there (by a run with
-        the same profile, their files intact) are skipped.
+        The study directory: new, empty, or a study's (with its
+        ``study.json``); a folder of other files is refused. Stages already
+        finished there (by a run with the same profile, their files intact)
+        are skipped.
     data_home : str or path-like, optional
         Where Fashion-MNIST is looked for (see
         :func:`fashionnet.datasets.load_fashion_mnist`).
@@ -193,6 +195,11 @@ def run_study(
         Unknown profile, or ``out`` holds a run with other settings.
     ValueError
         ``budget`` is not a positive duration.
+    fashionnet._ownership.NotOursError
+        ``out`` holds files that are not a study's (a :class:`FileExistsError`
+        naming the folder; nothing is written there), or is a link.
+    NotADirectoryError
+        ``out`` is a file.
     fashionnet.tuning.LockedError
         Another live run is writing into ``out`` (the message names its PID);
         a lock left by a process that died is taken over.
@@ -218,9 +225,7 @@ def run_study(
     begin = time.perf_counter()
     prof = resolve_profile(profile)
     seconds = _budget_seconds(budget, prof)
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise StudyError(f"--out {out} exists and is not a directory.")
+    out = check_study_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     with DirectoryLock(out, what="study"):
         return _run(

@@ -15,10 +15,35 @@ from typing import Any
 import numpy as np
 
 from fashionnet._io import atomic_write, write_text
+from fashionnet._lock import LOCK_NAME
+from fashionnet._ownership import check_folder_into, json_file_has_key
 
 from .profiles import SEED
 
-__all__ = ["StudyData", "StudyFiles"]
+__all__ = ["StudyData", "StudyFiles", "MANIFEST", "check_study_folder", "is_study_folder"]
+
+#: The study folder's manifest: what makes a folder a study's.
+MANIFEST = "study.json"
+
+
+def is_study_folder(path: Path) -> bool:
+    """Whether ``path`` holds a study's manifest (a JSON object with its ``profile``)."""
+    return json_file_has_key(Path(path) / MANIFEST, "profile")
+
+
+def check_study_folder(out: Any) -> Path:
+    """``out`` as a Path, if a study may write into it: new, empty, or a study's own.
+
+    Raises
+    ------
+    fashionnet._ownership.NotOursError
+        ``out`` holds other files, or is a link (nothing is written).
+    NotADirectoryError
+        ``out`` is a file.
+    """
+    return check_folder_into(
+        out, ours=is_study_folder, what="a fashionnet study (no study.json)", ignore={LOCK_NAME}
+    )
 
 
 @dataclass

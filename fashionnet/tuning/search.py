@@ -35,7 +35,7 @@ from fashionnet.tuning.settings import (
     oracle_seed,
 )
 from fashionnet.tuning.space import build_space, decode_values, searched_names
-from fashionnet.tuning.storage import storage_errors
+from fashionnet.tuning.storage import check_search_folder, storage_errors
 
 __all__ = ["KerasTunerSearchCV"]
 
@@ -127,7 +127,9 @@ class KerasTunerSearchCV(MetaEstimatorMixin, BaseEstimator):
     overwrite : bool, default=False
         Start afresh instead of resuming the search found in
         ``directory/project_name`` (ignored on distributed workers: only the
-        chief wipes the project).
+        chief wipes the project). That folder must be new, empty or a
+        search's own (its ``oracle.json`` or a ``trial_*/trial.json``): a
+        folder of other files is refused, with or without ``overwrite``.
     max_retries : int, default=2
         How many times a trial that failed (raised an error) runs again.
         A failed trial is recorded and the search goes on; fitting the same
@@ -366,6 +368,9 @@ class KerasTunerSearchCV(MetaEstimatorMixin, BaseEstimator):
         LockedError
             Another live search is fitting into the same ``directory`` and
             ``project_name``; the message names its PID.
+        fashionnet._ownership.NotOursError
+            ``directory/project_name`` holds files that are not a search's,
+            or is a link (a :class:`FileExistsError`; nothing is written).
         SearchStorageError
             The directory cannot be written or read (full, read-only, a file
             in the way); the message names the file. Trials finished before
@@ -408,6 +413,8 @@ class KerasTunerSearchCV(MetaEstimatorMixin, BaseEstimator):
             directory = tempfile.mkdtemp(prefix="fashionnet-search-")
         project_dir = Path(directory) / self.project_name
         worker = is_worker()
+        if not worker:
+            check_search_folder(project_dir)
         # Workers share the chief's project: only the chief (or a lone search) locks it.
         lock = contextlib.nullcontext() if worker else _search_lock(project_dir)
         with storage_errors(project_dir), lock:

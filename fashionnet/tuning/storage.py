@@ -18,7 +18,16 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["SearchStorageError", "as_storage_error", "storage_errors"]
+from fashionnet._lock import LOCK_NAME
+from fashionnet._ownership import check_folder_into
+
+__all__ = [
+    "SearchStorageError",
+    "as_storage_error",
+    "storage_errors",
+    "is_search_folder",
+    "check_search_folder",
+]
 
 #: Faults of the disk itself: a storage fault wherever the file is.
 _DISK_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EIO}
@@ -133,3 +142,37 @@ def _related(path: str, root: str | os.PathLike) -> bool:
     """Whether ``path`` is ``root``, one of its parents or inside it."""
     p, r = Path(os.path.abspath(path)), Path(os.path.abspath(root))
     return p == r or r in p.parents or p in r.parents
+
+
+def is_search_folder(path: Path) -> bool:
+    """Whether ``path`` holds a keras-tuner search: its ``oracle.json`` or a trial's record."""
+    path = Path(path)
+    if (path / "oracle.json").is_file():
+        return True
+    return any(trial.is_file() for trial in path.glob("trial_*/trial.json"))
+
+
+def check_search_folder(project_dir: Path) -> Path:
+    """Refuse a project folder of someone else's files, ``overwrite`` or not.
+
+    A search writes (and with ``overwrite=True`` empties) ``directory /
+    project_name``; that folder must be new, empty or a search's own.
+
+    A file in the way is left to :func:`storage_errors`, whose
+    :class:`SearchStorageError` names it.
+
+    Raises
+    ------
+    fashionnet._ownership.NotOursError
+        The folder holds other files, or is a link (nothing is written).
+    """
+    project_dir = Path(project_dir)
+    if not (project_dir.is_symlink() or project_dir.is_dir()):
+        return project_dir
+    return check_folder_into(
+        project_dir,
+        ours=is_search_folder,
+        what="a keras-tuner search (no oracle.json nor trial_*/trial.json)",
+        ignore={LOCK_NAME},
+        way_out="use another directory or project_name (overwrite=True empties only a search)",
+    )

@@ -154,3 +154,78 @@ def test_export_mistakes_are_one_line(lenet, tmp_path, monkeypatch):
     ):
         lenet.export(tmp_path / "x.onnx")
     assert not list(tmp_path.iterdir())
+
+
+# --------------------------------------------------------------------------- hostile destinations
+SUFFIX = {"onnx": ".onnx", "tf_saved_model": "", "litert": ".tflite"}
+
+
+def _user_folder(path):
+    path.mkdir()
+    (path / "thesis.tex").write_text("years of work")
+    return path
+
+
+@pytest.mark.parametrize("format", ["tf_saved_model", "onnx", "litert"])
+def test_export_never_removes_what_fashionnet_did_not_write(lenet, tmp_path, monkeypatch, format):
+    from fashionnet._ownership import NotOursError
+
+    # An existing file of the user's: refused, kept (a SavedModel replaced it by a folder).
+    mine = tmp_path / f"mine{SUFFIX[format]}"
+    mine.write_text("my notes")
+    with pytest.raises(OSError, match=rf"{mine}.*(is a file|not an? .* exported by fashionnet)"):
+        lenet.export(mine, format=format)
+    assert mine.read_text() == "my notes"
+    # A folder of the user's files: refused, kept (a SavedModel deleted it).
+    folder = _user_folder(tmp_path / f"work{SUFFIX[format]}")
+    with pytest.raises(OSError, match=rf"{folder}.*(is a folder|is not a SavedModel)") as caught:
+        lenet.export(folder, format=format, overwrite=format != "tf_saved_model")
+    assert "\n" not in str(caught.value)
+    assert (folder / "thesis.tex").read_text() == "years of work"
+    # A link to the user's folder: refused; the folder behind it is never touched.
+    link = tmp_path / f"link{SUFFIX[format]}"
+    link.symlink_to(folder)
+    with pytest.raises(NotOursError, match="symbolic link"):
+        lenet.export(link, format=format)
+    # The current folder (it ended in "Device or resource busy"): a clear refusal.
+    monkeypatch.chdir(folder)
+    with pytest.raises(NotOursError, match=r"refusing to replace \.: it is the current folder"):
+        lenet.export(".", format=format, overwrite=True)
+    assert sorted(p.name for p in folder.iterdir()) == ["thesis.tex"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [mine.name, folder.name, link.name]
+    ), "no staging folder is left behind"
+
+
+def test_saved_model_goes_into_an_empty_folder_and_replaces_only_its_own(lenet, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    lenet.export(empty, format="tf_saved_model")
+    assert (empty / "saved_model.pb").is_file()
+    lenet.export(empty, format="tf_saved_model")  # our own: replaced
+    (empty / "notes.txt").write_text("added by the user")
+    with pytest.raises(FileExistsError, match="is not a SavedModel folder exported by fashionnet"):
+        lenet.export(empty, format="tf_saved_model")
+    assert (empty / "notes.txt").is_file()
+    # With overwrite=True, a link is replaced itself, never its target.
+    target = _user_folder(tmp_path / "target")
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    lenet.export(link, format="tf_saved_model", overwrite=True)
+    assert not link.is_symlink() and (link / "saved_model.pb").is_file()
+    assert sorted(p.name for p in target.iterdir()) == ["thesis.tex"]
+
+
+def test_file_exports_replace_their_own_and_create_missing_folders(lenet, tmp_path):
+    path = lenet.export(tmp_path / "new" / "deeper" / "m.tflite", format="litert")
+    lenet.export(path, format="litert")  # a LiteRT file of ours: replaced
+    onnx = tmp_path / "m.onnx"
+    onnx.write_bytes(b"")  # an empty file holds nothing to lose
+    lenet.export(onnx)
+    lenet.export(onnx)
+    mine = tmp_path / "mine.onnx"
+    mine.write_text("not onnx")
+    lenet.export(mine, overwrite=True)  # the explicit way out
+    assert mine.stat().st_size > 1000
+    with pytest.raises(FileExistsError, match="not a LiteRT file exported by fashionnet"):
+        lenet.export(onnx, format="litert")  # an ONNX file is not a LiteRT one

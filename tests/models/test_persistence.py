@@ -311,3 +311,57 @@ def test_saved_file_carries_what_predict_needs(lenet, tmp_path):
     with pytest.raises(DamagedModelError, match="not a classifier saved by fashionnet"):
         lenet.model_.save(tmp_path / "keras.keras")
         read_model_info(tmp_path / "keras.keras")
+
+
+# --------------------------------------------------------------------------- hostile destinations
+def test_save_replaces_only_a_model_it_saved(lenet, small_test, tmp_path, monkeypatch):
+    from fashionnet._ownership import NotOursError
+
+    X_test, _ = small_test
+    # Our own earlier file: replaced; an empty file: replaced; a missing parent: created.
+    path = lenet.save(tmp_path / "new" / "deeper" / "lenet.keras")
+    lenet.save(path)
+    empty = tmp_path / "empty.keras"
+    empty.touch()
+    lenet.save(empty)
+    np.testing.assert_array_equal(
+        load_model(empty).predict(X_test[:20]), lenet.predict(X_test[:20])
+    )
+    # A user's file, a plain Keras model (not saved by fashionnet): refused and kept.
+    for data in (b"my notes", None):
+        mine = tmp_path / "mine.keras"
+        if data is None:
+            mine.unlink()
+            lenet.model_.save(mine)
+        else:
+            mine.write_bytes(data)
+        before = mine.read_bytes()
+        with pytest.raises(
+            NotOursError,
+            match=r"mine\.keras exists and is not a model saved by "
+            r"fashionnet; nothing was written: use another path, or "
+            r"overwrite=True to replace it\.$",
+        ):
+            lenet.save(mine)
+        assert mine.read_bytes() == before
+    lenet.save(mine, overwrite=True)  # the explicit way out
+    assert load_model(mine).classes_.tolist() == lenet.classes_.tolist()
+    # A folder, a link to a user's file, the current folder.
+    folder = tmp_path / "folder.keras"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        lenet.save(folder, overwrite=True)
+    target = tmp_path / "target.txt"
+    target.write_text("mine")
+    link = tmp_path / "link.keras"
+    link.symlink_to(target)
+    with pytest.raises(NotOursError, match="symbolic link"):
+        lenet.save(link)
+    lenet.save(link, overwrite=True)  # the link is replaced, its target kept
+    assert not link.is_symlink() and target.read_text() == "mine"
+    monkeypatch.chdir(folder)
+    with pytest.raises(ValueError, match=r"got '\.'\. Try 'model\.keras'\.$"):
+        lenet.save(".")
+    assert sorted(p.name for p in folder.iterdir()) == ["keep.txt"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no staging left"

@@ -504,3 +504,84 @@ def test_profiles_train_the_models_beyond_the_study_on_all_the_data():
     import keras
 
     assert isinstance(clf._make_optimizer(1875, 30), keras.optimizers.SGD)
+
+
+# --------------------------------------------------------------------------- hostile --out
+@pytest.fixture
+def entered(monkeypatch):
+    """run_study's folders as the run itself would get them, without running a stage."""
+    from fashionnet.study import runner
+
+    seen = []
+    monkeypatch.setattr(runner, "_run", lambda prof, out, **kwargs: seen.append(out) or "ran")
+    return seen
+
+
+def test_out_holding_a_users_files_is_refused_before_anything_is_written(tmp_path, entered):
+    from fashionnet._ownership import NotOursError
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "report.md").write_text("my own report")
+    with pytest.raises(
+        NotOursError,
+        match=r"mine holds files \(report.md\) and is not a fashionnet study \(no study.json\); "
+        r"nothing was written: use another folder, or an empty one\.$",
+    ):
+        run_study("smoke", out, progress=None)
+    assert main(["study", "--profile", "smoke", "--out", str(out), "--quiet"]) == 2
+    assert sorted(p.name for p in out.iterdir()) == ["report.md"]  # no lock, no manifest
+    assert (out / "report.md").read_text() == "my own report"
+    assert entered == []
+
+
+def test_out_as_a_link_a_file_or_the_current_folder_of_user_files_is_refused(
+    tmp_path, entered, monkeypatch
+):
+    from fashionnet._ownership import NotOursError
+
+    target = tmp_path / "target"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    with pytest.raises(NotOursError, match="symbolic link"):
+        run_study("smoke", link, progress=None)
+    (tmp_path / "file").write_text("mine")
+    with pytest.raises(NotADirectoryError, match="not a folder"):
+        run_study("smoke", tmp_path / "file", progress=None)
+    with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
+        run_study("smoke", tmp_path / "file" / "below", progress=None)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(
+        NotOursError, match=r"^\. holds files \(file, link, target\) and is not a fashionnet study"
+    ):
+        run_study("smoke", ".", progress=None)
+    assert not list(target.iterdir()) and entered == []
+
+
+def test_out_new_empty_or_a_study_is_entered(tmp_path, entered):
+    assert run_study("smoke", tmp_path / "no" / "such" / "out", progress=None) == "ran"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_study("smoke", empty, progress=None) == "ran"
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / ".fashionnet.lock").write_text("{}")  # a killed run's lock, nothing else
+    assert run_study("smoke", locked, progress=None) == "ran"
+    study = tmp_path / "study"
+    study.mkdir()
+    (study / "study.json").write_text(json.dumps({"profile": {"name": "smoke"}}))
+    (study / "report.md").write_text("the study's own report")
+    assert run_study("smoke", study, progress=None) == "ran"
+    assert entered == [tmp_path / "no" / "such" / "out", empty, locked, study]
+
+
+def test_restart_unlinks_a_linked_tuning_folder_and_keeps_its_target(tmp_path):
+    out = tmp_path / "study"
+    (out / "stages").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("mine")
+    (out / "tuning").symlink_to(elsewhere)
+    check_manifest(out, PROFILES["smoke"], restart=True)
+    assert not (out / "tuning").exists() and (elsewhere / "keep.txt").is_file()

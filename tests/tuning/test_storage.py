@@ -187,3 +187,41 @@ def test_which_faults_are_the_searchs(tmp_path):
         else:
             assert isinstance(fault, SearchStorageError) and fault.errno == code, exc
             assert str(root) in str(fault) and "\n" not in str(fault)
+
+
+# --------------------------------------------------------------------------- whose folder
+def test_a_folder_of_user_files_is_never_searched_nor_emptied(flat_train, tmp_path):
+    from fashionnet._ownership import NotOursError
+
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "thesis.tex").write_text("years of work")
+    for overwrite in (False, True):
+        with pytest.raises(
+            NotOursError,
+            match=r"p holds files \(thesis.tex\) and is not a keras-tuner search .*use another "
+            r"directory or project_name",
+        ):
+            _search(tmp_path, overwrite=overwrite).fit(*flat_train)
+    assert sorted(p.name for p in project.iterdir()) == ["thesis.tex"] and FITS == []
+    # A link to a folder: refused, nothing written behind it.
+    (tmp_path / "link").mkdir()
+    linked = tmp_path / "link" / "p"
+    linked.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    with pytest.raises(NotOursError, match="symbolic link"):
+        _search(tmp_path / "link").fit(*flat_train)
+    assert not list((tmp_path / "elsewhere").iterdir())
+
+
+def test_a_new_an_empty_and_its_own_folder_are_searched(flat_train, tmp_path):
+    new = tmp_path / "new" / "deeper"
+    first = _search(new, max_trials=2).fit(*flat_train)
+    assert len(first.cv_results_) == 2
+    # Its own folder: resumed, and with overwrite=True emptied and searched afresh.
+    assert len(_search(new, max_trials=3).fit(*flat_train).cv_results_) == 3
+    again = _search(new, max_trials=2, overwrite=True).fit(*flat_train)
+    assert len(again.cv_results_) == 2
+    empty = tmp_path / "empty"
+    (empty / "p").mkdir(parents=True)
+    assert len(_search(empty, max_trials=1).fit(*flat_train).cv_results_) == 1
