@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from fashionnet.datasets import CLASS_NAMES
 from fashionnet.progress import ProgressStream
 from fashionnet.registry import get_model
 
@@ -72,10 +73,12 @@ def near_duplicates(*, data: StudyData, files: StudyFiles, size: int | None) -> 
     twins = int(across["index"].nunique())
     figures = {
         "near_duplicate_pairs": files.figure(
-            plotting.plot_image_pairs(X_test, X_all, across, n=10), "near_duplicate_pairs"
+            plotting.plot_image_pairs(X_test, X_all, across, n=10, class_names=CLASS_NAMES),
+            "near_duplicate_pairs",
         ),
         "near_duplicate_label_pairs": files.figure(
-            plotting.plot_image_pairs(X_test, X_all, relabelled, n=10), "near_duplicate_label_pairs"
+            plotting.plot_image_pairs(X_test, X_all, relabelled, n=10, class_names=CLASS_NAMES),
+            "near_duplicate_label_pairs",
         )
         if len(relabelled)
         else None,
@@ -134,9 +137,11 @@ def suspected_label_errors(
     odd = odd_images(X_all)
     facts["outlier_seconds"] = time.perf_counter() - start
     outliers["index"] = where[outliers["index"]]
-    figures = {"class_outliers": plotting.plot_outliers(X_all, outliers, n=10)}
+    figures = {
+        "class_outliers": plotting.plot_outliers(X_all, outliers, n=10, class_names=CLASS_NAMES)
+    }
     if len(odd):
-        figures["odd_images"] = plotting.plot_outliers(X_all, odd, n=10)
+        figures["odd_images"] = plotting.plot_outliers(X_all, odd, n=10, class_names=CLASS_NAMES)
     kinds = odd["kind"].value_counts()
     saved = {name: files.figure(fig, name) for name, fig in figures.items()}
     facts["figures"] = {**facts.get("figures", {}), **saved}
@@ -182,7 +187,7 @@ def _label_issue_facts(
     fit_seconds = time.perf_counter() - start
     issues = label_issues(None, X, y, pred_probs=probs)
     issues["index"] = where[issues["index"]]
-    figure = plotting.plot_label_issues(X_all, issues, n=10)
+    figure = plotting.plot_label_issues(X_all, issues, n=10, class_names=CLASS_NAMES)
     return {
         "model": "fast LeNet-5 (`lenet5`: ReLU, max pooling, standardised pixels)",
         "params": params,

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from fashionnet.datasets import CLASS_NAMES
 from fashionnet.progress import ProgressStream
 from fashionnet.registry import get_model
 
@@ -115,8 +116,10 @@ def explore(*, data: StudyData, files: StudyFiles) -> dict:
     X, y = data.split("train")
     sample_X, _ = data.subset("train", 2000)
     figures = {
-        "sample_grid": files.figure(plotting.plot_image_grid(X[:50], y[:50]), "sample_grid"),
-        "class_balance": files.figure(plotting.plot_class_balance(y), "class_balance"),
+        "sample_grid": files.figure(
+            plotting.plot_image_grid(X[:50], y[:50], CLASS_NAMES), "sample_grid"
+        ),
+        "class_balance": files.figure(plotting.plot_class_balance(y, CLASS_NAMES), "class_balance"),
         "pixel_distribution": files.figure(
             plotting.plot_pixel_distribution(sample_X), "pixel_distribution"
         ),
@@ -481,7 +484,7 @@ def _evaluation_metrics(files: StudyFiles, estimator: Any, X: Any, y: Any, name:
     from fashionnet.evaluation import evaluate
     from fashionnet.plotting import plot_confusion_matrix
 
-    result = evaluate(estimator, X, y)
+    result = evaluate(estimator, X, y, class_names=CLASS_NAMES)
     predictions = files.csv(
         pd.DataFrame({"prediction": result.y_pred}), f"models/{name}_test_predictions.csv"
     )
