@@ -198,6 +198,7 @@ def evidence(folder: Path) -> None:
 
     from fashionnet import plotting
     from fashionnet.audit import DataAuditor
+    from fashionnet.datasets import CLASS_NAMES
 
     train, y, test, y_test = _splits()
     nearest = _numpy_brute(test, train)["nearest"]
@@ -236,7 +237,12 @@ def evidence(folder: Path) -> None:
         ]
         bands.append(side.tail(5) if target <= THRESHOLD else side.head(5))
     fig = plotting.plot_image_pairs(
-        test.reshape(-1, 28, 28), train.reshape(-1, 28, 28), pd.concat(bands), n=20, ncols=10
+        test.reshape(-1, 28, 28),
+        train.reshape(-1, 28, 28),
+        pd.concat(bands),
+        n=20,
+        ncols=10,
+        class_names=CLASS_NAMES,
     )
     fig.suptitle(
         f"Test image above, its nearest training image below: 5 pairs at 1.5, 5 just inside "

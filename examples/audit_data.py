@@ -31,7 +31,7 @@ from fashionnet.audit import (
     label_issues,
     odd_images,
 )
-from fashionnet.datasets import load_fashion_mnist
+from fashionnet.datasets import CLASS_NAMES, load_fashion_mnist
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument(
@@ -83,8 +83,12 @@ if args.near_duplicates:
     if args.figures:
         from fashionnet import plotting
 
-        figures["near_duplicate_pairs"] = plotting.plot_image_pairs(X_test, X, across)
-        figures["near_duplicate_label_pairs"] = plotting.plot_image_pairs(X_test, X, relabelled)
+        figures["near_duplicate_pairs"] = plotting.plot_image_pairs(
+            X_test, X, across, class_names=CLASS_NAMES
+        )
+        figures["near_duplicate_label_pairs"] = plotting.plot_image_pairs(
+            X_test, X, relabelled, class_names=CLASS_NAMES
+        )
 
 if args.label_issues:
     from fashionnet.models import LeNet5Classifier
@@ -107,8 +111,8 @@ if args.label_issues:
     if args.figures:
         from fashionnet import plotting
 
-        figures["label_issues"] = plotting.plot_label_issues(X, issues)
-        figures["class_outliers"] = plotting.plot_outliers(X, outliers)
+        figures["label_issues"] = plotting.plot_label_issues(X, issues, class_names=CLASS_NAMES)
+        figures["class_outliers"] = plotting.plot_outliers(X, outliers, class_names=CLASS_NAMES)
 
 if args.markdown:
     write_text(args.markdown, report.to_markdown())
@@ -121,8 +125,8 @@ if args.figures:
     folder.mkdir(parents=True, exist_ok=True)
     figures.update(
         {
-            "sample_grid": plotting.plot_image_grid(X, y, n=50),
-            "class_balance": plotting.plot_class_balance(y),
+            "sample_grid": plotting.plot_image_grid(X, y, CLASS_NAMES, n=50),
+            "class_balance": plotting.plot_class_balance(y, CLASS_NAMES),
             "pixel_distribution": plotting.plot_pixel_distribution(X),
             "correlation_heatmap": plotting.plot_correlation_heatmap(train_df, n_features=50),
         }

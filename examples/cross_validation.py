@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from fashionnet.datasets import load_fashion_mnist
+from fashionnet.datasets import CLASS_NAMES, load_fashion_mnist
 from fashionnet.evaluation import cross_validate_folds, evaluate
 from fashionnet.models import LeNet5Classifier
 
@@ -48,7 +48,7 @@ print(result)
 best = result.folds["val_accuracy"].idxmax()
 print()
 print(f"Fold {best + 1} model on the test set:")
-print(evaluate(result.estimators[best], X_test, y_test).to_markdown())
+print(evaluate(result.estimators[best], X_test, y_test, class_names=CLASS_NAMES).to_markdown())
 
 if args.plot:
     result.plot_histories(title="LeNet-5, one row per fold").savefig(args.plot, dpi=100)

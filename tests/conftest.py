@@ -104,10 +104,8 @@ BACKEND_TESTS = {
         "test_trial_score_is_best_epoch_of_its_csv_log",
         "test_lenet_cross_validated_trial_logs_each_fold",
     },
-    "tests/test_evaluation.py": {
-        "test_evaluate_lenet_on_raw_images",
-        "test_cv_lenet_keeps_fold_histories",
-    },
+    "tests/evaluation/test_classification.py": {"test_evaluate_lenet_on_raw_images"},
+    "tests/evaluation/test_cross_validation.py": {"test_cv_lenet_keeps_fold_histories"},
     "tests/test_cli.py": {
         "test_train_fits_evaluates_and_saves",
         "test_tune_runs_a_small_search_and_resumes",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fashionnet._folds import check_folds
 from fashionnet._validation import check_labels
 
 if TYPE_CHECKING:
@@ -76,8 +77,6 @@ def out_of_fold_probabilities(
     ((500, 10), True)
     """
     from sklearn.model_selection import cross_val_predict
-
-    from fashionnet.evaluation import check_folds
 
     if not hasattr(estimator, "predict_proba"):
         raise TypeError(

@@ -13,11 +13,20 @@ from typing import Any
 
 import numpy as np
 
+from fashionnet.datasets import CLASS_NAMES
 from fashionnet.progress import ProgressStream
 from fashionnet.registry import get_model
 
 from .budget import fit_budget
 from .profiles import SEED, ModelPlan, StudyProfile
+from .records import (
+    LabelIssue,
+    LabelIssueRecord,
+    ModelRecord,
+    NearDuplicatePair,
+    NearDuplicateRecord,
+    Outlier,
+)
 from .workspace import StudyData, StudyFiles
 
 __all__ = ["near_duplicates", "suspected_label_errors", "dedup_accuracy"]
@@ -31,20 +40,22 @@ def _subset_positions(data: StudyData, kind: str, size: int | None) -> np.ndarra
     return np.asarray(stratified_subset(np.arange(len(y)), y, size, random_state=SEED)[0])
 
 
-def _pair_rows(pairs: Any, n: int = 10) -> list[dict]:
+def _pair_rows(pairs: Any, n: int = 10) -> list[NearDuplicatePair]:
     return [
-        {
-            "index": int(r["index"]),
-            "other_index": int(r["other_index"]),
-            "distance": float(r["distance"]),
-            "label": int(r["label"]),
-            "other_label": int(r["other_label"]),
-        }
-        for r in pairs.head(n).to_dict(orient="records")
+        NearDuplicatePair(
+            index=int(r.index),
+            other_index=int(r.other_index),
+            distance=float(r.distance),
+            label=int(r.label),
+            other_label=int(r.other_label),
+        )
+        for r in pairs.head(n).itertuples(index=False)
     ]
 
 
-def near_duplicates(*, data: StudyData, files: StudyFiles, size: int | None) -> dict:
+def near_duplicates(
+    *, data: StudyData, files: StudyFiles, size: int | None
+) -> NearDuplicateRecord:
     """The near-duplicate stage: twins within the training split and across the splits.
 
     Every test image is compared with the training images searched
@@ -72,33 +83,35 @@ def near_duplicates(*, data: StudyData, files: StudyFiles, size: int | None) -> 
     twins = int(across["index"].nunique())
     figures = {
         "near_duplicate_pairs": files.figure(
-            plotting.plot_image_pairs(X_test, X_all, across, n=10), "near_duplicate_pairs"
+            plotting.plot_image_pairs(X_test, X_all, across, n=10, class_names=CLASS_NAMES),
+            "near_duplicate_pairs",
         ),
         "near_duplicate_label_pairs": files.figure(
-            plotting.plot_image_pairs(X_test, X_all, relabelled, n=10), "near_duplicate_label_pairs"
+            plotting.plot_image_pairs(X_test, X_all, relabelled, n=10, class_names=CLASS_NAMES),
+            "near_duplicate_label_pairs",
         )
         if len(relabelled)
         else None,
     }
-    return {
-        "threshold": float(NEAR_DUPLICATE_THRESHOLD),
-        "train_images": int(len(y)),
-        "test_images": int(len(y_test)),
-        "train_pairs": int(len(within)),
-        "train_images_in_pairs": int(np.union1d(within["index"], within["other_index"]).size),
-        "train_pairs_other_label": int((within["label"] != within["other_label"]).sum()),
-        "test_train_pairs": int(len(across)),
-        "test_images_with_twin": twins,
-        "test_twin_share": twins / len(y_test),
-        "test_twins_other_label": int(relabelled["index"].nunique()),
-        "train_seconds": train_seconds,
-        "test_seconds": test_seconds,
-        "closest_pairs": _pair_rows(across),
-        "other_label_pairs": _pair_rows(relabelled),
-        "train_pairs_file": files.csv(within, "audit/near_duplicates_train.csv"),
-        "twins_file": files.csv(across, "audit/near_duplicates_test_train.csv"),
-        "figures": {k: v for k, v in figures.items() if v is not None},
-    }
+    return NearDuplicateRecord(
+        threshold=float(NEAR_DUPLICATE_THRESHOLD),
+        train_images=int(len(y)),
+        test_images=int(len(y_test)),
+        train_pairs=int(len(within)),
+        train_images_in_pairs=int(np.union1d(within["index"], within["other_index"]).size),
+        train_pairs_other_label=int((within["label"] != within["other_label"]).sum()),
+        test_train_pairs=int(len(across)),
+        test_images_with_twin=twins,
+        test_twin_share=twins / len(y_test),
+        test_twins_other_label=int(relabelled["index"].nunique()),
+        train_seconds=train_seconds,
+        test_seconds=test_seconds,
+        closest_pairs=_pair_rows(across),
+        other_label_pairs=_pair_rows(relabelled),
+        train_pairs_file=files.csv(within, "audit/near_duplicates_train.csv"),
+        twins_file=files.csv(across, "audit/near_duplicates_test_train.csv"),
+        figures={k: v for k, v in figures.items() if v is not None},
+    )
 
 
 def suspected_label_errors(
@@ -108,7 +121,7 @@ def suspected_label_errors(
     progress: ProgressStream,
     profile: StudyProfile,
     seconds: float | None = None,
-) -> dict:
+) -> LabelIssueRecord:
     """The label-error stage: out-of-fold LeNet-5 scores, cleanlab's issues, odd images.
 
     Without cleanlab (the ``audit`` extra) the label errors are left out,
@@ -126,31 +139,31 @@ def suspected_label_errors(
     try:
         require_cleanlab()
     except ImportError as exc:
-        facts: dict[str, Any] = {"label_issues_missing": str(exc)}
+        record = LabelIssueRecord(label_issues_missing=str(exc))
     else:
-        facts = _label_issue_facts(X, y, where, X_all, files, progress, profile, seconds)
+        record = _label_issue_facts(X, y, where, X_all, files, progress, profile, seconds)
     start = time.perf_counter()
     outliers = class_outliers(X, y, random_state=SEED)
     odd = odd_images(X_all)
-    facts["outlier_seconds"] = time.perf_counter() - start
+    record.outlier_seconds = time.perf_counter() - start
     outliers["index"] = where[outliers["index"]]
-    figures = {"class_outliers": plotting.plot_outliers(X_all, outliers, n=10)}
+    figures = {
+        "class_outliers": plotting.plot_outliers(X_all, outliers, n=10, class_names=CLASS_NAMES)
+    }
     if len(odd):
-        figures["odd_images"] = plotting.plot_outliers(X_all, odd, n=10)
+        figures["odd_images"] = plotting.plot_outliers(X_all, odd, n=10, class_names=CLASS_NAMES)
     kinds = odd["kind"].value_counts()
     saved = {name: files.figure(fig, name) for name, fig in figures.items()}
-    facts["figures"] = {**facts.get("figures", {}), **saved}
-    return {
-        **facts,
-        "top_outliers": [
-            {"index": int(r["index"]), "label": int(r["label"]), "score": float(r["score"])}
-            for r in outliers.head(10).to_dict(orient="records")
-        ],
-        "n_blank": int(kinds.get("nearly blank", 0)),
-        "n_saturated": int(kinds.get("nearly saturated", 0)),
-        "outliers_file": files.csv(outliers.head(1000), "audit/class_outliers.csv"),
-        "odd_images_file": files.csv(odd, "audit/odd_images.csv"),
-    }
+    record.figures = {**(record.figures or {}), **saved}
+    record.top_outliers = [
+        Outlier(index=int(r.index), label=int(r.label), score=float(r.score))
+        for r in outliers.head(10).itertuples(index=False)
+    ]
+    record.n_blank = int(kinds.get("nearly blank", 0))
+    record.n_saturated = int(kinds.get("nearly saturated", 0))
+    record.outliers_file = files.csv(outliers.head(1000), "audit/class_outliers.csv")
+    record.odd_images_file = files.csv(odd, "audit/odd_images.csv")
+    return record
 
 
 def _label_issue_facts(
@@ -162,7 +175,7 @@ def _label_issue_facts(
     progress: ProgressStream,
     profile: StudyProfile,
     seconds: float | None,
-) -> dict:
+) -> LabelIssueRecord:
     """Out-of-fold probabilities of the fast LeNet-5, and cleanlab's suspected label errors."""
     from fashionnet import plotting
     from fashionnet.audit import label_issues, out_of_fold_probabilities
@@ -182,33 +195,33 @@ def _label_issue_facts(
     fit_seconds = time.perf_counter() - start
     issues = label_issues(None, X, y, pred_probs=probs)
     issues["index"] = where[issues["index"]]
-    figure = plotting.plot_label_issues(X_all, issues, n=10)
-    return {
-        "model": "fast LeNet-5 (`lenet5`: ReLU, max pooling, standardised pixels)",
-        "params": params,
-        "images": int(len(y)),
-        "cv": int(profile.label_issue_cv),
-        "fold_time_budget": fold_budget,
-        "oof_accuracy": float((np.unique(y)[probs.argmax(axis=1)] == y).mean()),
-        "n_label_issues": int(len(issues)),
-        "label_issue_share": len(issues) / len(y),
-        "fit_seconds": fit_seconds,
-        "top_label_issues": [
-            {
-                "index": int(r["index"]),
-                "given_label": int(r["given_label"]),
-                "predicted_label": int(r["predicted_label"]),
-                "label_quality": float(r["label_quality"]),
-            }
-            for r in issues.head(10).to_dict(orient="records")
+    figure = plotting.plot_label_issues(X_all, issues, n=10, class_names=CLASS_NAMES)
+    return LabelIssueRecord(
+        model="fast LeNet-5 (`lenet5`: ReLU, max pooling, standardised pixels)",
+        params=params,
+        images=int(len(y)),
+        cv=int(profile.label_issue_cv),
+        fold_time_budget=fold_budget,
+        oof_accuracy=float((np.unique(y)[probs.argmax(axis=1)] == y).mean()),
+        n_label_issues=int(len(issues)),
+        label_issue_share=len(issues) / len(y),
+        fit_seconds=fit_seconds,
+        top_label_issues=[
+            LabelIssue(
+                index=int(r.index),
+                given_label=int(r.given_label),
+                predicted_label=int(r.predicted_label),
+                label_quality=float(r.label_quality),
+            )
+            for r in issues.head(10).itertuples(index=False)
         ],
-        "issues_file": files.csv(issues, "audit/label_issues.csv"),
-        "figures": {"label_issues": files.figure(figure, "label_issues")},
-    }
+        issues_file=files.csv(issues, "audit/label_issues.csv"),
+        figures={"label_issues": files.figure(figure, "label_issues")},
+    )
 
 
 def dedup_accuracy(
-    plan: ModelPlan, stage: dict, *, data: StudyData, files: StudyFiles, twins: np.ndarray
+    plan: ModelPlan, stage: ModelRecord, *, data: StudyData, files: StudyFiles, twins: np.ndarray
 ) -> float | None:
     """Test accuracy of a model stage without the test images that have a training twin.
 
@@ -217,9 +230,9 @@ def dedup_accuracy(
     """
     import pandas as pd
 
-    if "predictions_file" not in stage:
+    if stage.evaluation is None or stage.evaluation.predictions_file is None:
         return None
     _, y_test = data.subset("test", plan.test_size)
     keep = ~np.isin(_subset_positions(data, "test", plan.test_size), twins)
-    predicted = pd.read_csv(files.out / stage["predictions_file"])["prediction"].to_numpy()
+    predicted = pd.read_csv(files.out / stage.evaluation.predictions_file)["prediction"].to_numpy()
     return float((predicted[keep] == np.asarray(y_test)[keep]).mean()) if keep.any() else None

@@ -13,6 +13,14 @@ from fashionnet.registry import get_model
 from fashionnet.rendering import rounded
 
 from .profiles import StudyProfile, reductions
+from .records import (
+    Conclusion,
+    CrossValidationRecord,
+    DataRecord,
+    ModelRecord,
+    NearDuplicateRecord,
+    Record,
+)
 
 __all__ = ["study_metrics", "conclusion_facts"]
 
@@ -22,7 +30,7 @@ _NOT_NUMBERS = {"summary_text", "figures", "curves_figure", "confusion_figure"}
 
 def study_metrics(
     profile: StudyProfile,
-    results: dict,
+    results: dict[str, Record],
     timings: dict[str, float],
     budget: dict | None = None,
 ) -> dict:
@@ -32,8 +40,8 @@ def study_metrics(
     ----------
     profile : StudyProfile
         The run's profile.
-    results : dict
-        Metrics of every stage, by stage name.
+    results : dict of str to Record
+        The record of every stage, by stage name.
     timings : dict
         Seconds of every stage, as first run.
     budget : dict or None, default=None
@@ -48,7 +56,11 @@ def study_metrics(
         model stages and reductions, stage timings and the conclusion.
     """
     keep = {
-        name: {k: v for k, v in stage.items() if k not in _NOT_NUMBERS and not k.endswith("_file")}
+        name: {
+            k: v
+            for k, v in stage.to_dict().items()
+            if k not in _NOT_NUMBERS and not k.endswith("_file")
+        }
         for name, stage in results.items()
     }
     keep["profile"] = {
@@ -59,67 +71,74 @@ def study_metrics(
     }
     keep["stage_seconds"] = dict(timings)
     keep["budget"] = budget
-    keep["conclusion"] = conclusion_facts(profile, results)
+    keep["conclusion"] = conclusion_facts(profile, results).to_dict()
     # Seconds and MiB to one decimal, everything else to four.
     return rounded(keep, key_decimals={"seconds": 1, "_mb": 1})
 
 
-def conclusion_facts(profile: StudyProfile, results: dict) -> dict:
+def conclusion_facts(profile: StudyProfile, results: dict[str, Record]) -> Conclusion:
     """What the conclusion says, derived from the numbers (never written beforehand)."""
-    rows = results["comparison"]["rows"]
+    rows = results["comparison"].rows  # type: ignore[attr-defined]
     best, worst = rows[0], rows[-1]
-    best_stage = results[best["key"]] if best["key"] in results else None
-    if best_stage is None or "confusion_matrix" not in best_stage:
+    models = {p.stage: results[p.stage] for p in profile.models}
+    analysed = models.get(best.key)
+    if not isinstance(analysed, ModelRecord) or analysed.evaluation is None:
         # The CV row has no confusion matrix: analyse the best single model.
-        best_stage = results[
-            next(r["key"] for r in rows if "confusion_matrix" in results[r["key"]])
-        ]
-    names = results["data"]["class_names"]
-    cm = np.asarray(best_stage["confusion_matrix"])
+        analysed = next(
+            m for r in rows if isinstance(m := results[r.key], ModelRecord) and m.evaluation
+        )
+    assert isinstance(analysed, ModelRecord) and analysed.evaluation is not None
+    data = results["data"]
+    assert isinstance(data, DataRecord)
+    names = data.class_names
+    cm = np.asarray(analysed.evaluation.confusion_matrix)
     off = cm.copy()
     np.fill_diagonal(off, 0)
     pair = off + off.T
     i, j = np.unravel_index(int(np.argmax(np.triu(pair))), pair.shape)
-    report = best_stage["report"]
+    report = analysed.evaluation.report  # scikit-learn's classification report, by class
     per_class = {name: report[name]["f1-score"] for name in names if name in report}
     hardest = min(per_class, key=per_class.get)
-    facts = {
-        "best_model": best["model"],
-        "best_test_accuracy": best["test_accuracy"],
-        "worst_model": worst["model"],
-        "worst_test_accuracy": worst["test_accuracy"],
-        "spread": best["test_accuracy"] - worst["test_accuracy"],
-        "analysed_model": best_stage["title"],
-        "most_confused_pair": [names[i], names[j]],
-        "most_confused_count": int(pair[i, j]),
-        "hardest_class": hardest,
-        "hardest_class_f1": per_class[hardest],
-    }
     published = {s.key: s.study_accuracy for s in map(get_model, (p.model for p in profile.models))}
     study_best = max((a, k) for k, a in published.items() if a is not None)
-    facts["study_best_model"] = get_model(study_best[1]).display
-    facts["study_best_accuracy"] = study_best[0]
-    facts["gap_to_study_best"] = abs(best["test_accuracy"] - study_best[0])
-    facts["best_vs_study_best"] = _direction(best["test_accuracy"] - study_best[0])
-    if best.get("dedup_test_accuracy") is not None and "near_duplicates" in results:
-        facts["best_dedup_test_accuracy"] = best["dedup_test_accuracy"]
-        facts["best_dedup_change"] = best["dedup_test_accuracy"] - best["test_accuracy"]
-        facts["test_images_with_twin"] = results["near_duplicates"]["test_images_with_twin"]
+    facts = Conclusion(
+        best_model=best.model,
+        best_test_accuracy=best.test_accuracy,
+        worst_model=worst.model,
+        worst_test_accuracy=worst.test_accuracy,
+        spread=best.test_accuracy - worst.test_accuracy,
+        analysed_model=analysed.title,
+        most_confused_pair=[names[i], names[j]],
+        most_confused_count=int(pair[i, j]),
+        hardest_class=hardest,
+        hardest_class_f1=per_class[hardest],
+        study_best_model=get_model(study_best[1]).display,
+        study_best_accuracy=study_best[0],
+        gap_to_study_best=abs(best.test_accuracy - study_best[0]),
+        best_vs_study_best=_direction(best.test_accuracy - study_best[0]),
+    )
+    near = results.get("near_duplicates")
+    if best.dedup_test_accuracy is not None and isinstance(near, NearDuplicateRecord):
+        facts.best_dedup_test_accuracy = best.dedup_test_accuracy
+        facts.best_dedup_change = best.dedup_test_accuracy - best.test_accuracy
+        facts.test_images_with_twin = near.test_images_with_twin
     tuned = next((p for p in profile.models if p.tuned), None)
     pretrained = [
-        p
-        for p in profile.models
-        if get_model(p.model).pretrained and not results[p.stage].get("skipped")
+        m
+        for p, m in zip(profile.models, models.values(), strict=True)
+        if get_model(p.model).pretrained and isinstance(m, ModelRecord) and not m.skipped
     ]
     if tuned is not None:
-        single = results[tuned.stage]["test_accuracy"]
-        cv = results["cross_validation"]["summary"]
-        facts["cv_mean_vs_single_fit"] = abs(cv["mean"]["test_accuracy"] - single)
-        facts["cv_mean_is"] = _direction(cv["mean"]["test_accuracy"] - single)
-        facts["cv_test_range"] = cv["max"]["test_accuracy"] - cv["min"]["test_accuracy"]
+        single = models[tuned.stage].evaluation.test_accuracy  # type: ignore[attr-defined]
+        cv = results["cross_validation"]
+        assert isinstance(cv, CrossValidationRecord)
+        mean, low, high = (cv.summary[s].test_accuracy for s in ("mean", "min", "max"))
+        facts.cv_mean_vs_single_fit = abs(mean - single)
+        facts.cv_mean_is = _direction(mean - single)
+        facts.cv_test_range = high - low
         if pretrained:
-            facts["best_transfer_minus_lenet"] = (
-                max(results[p.stage]["test_accuracy"] for p in pretrained) - single
+            facts.best_transfer_minus_lenet = (
+                max(m.evaluation.test_accuracy for m in pretrained) - single  # type: ignore[union-attr]
             )
     return facts
 

@@ -30,6 +30,7 @@ from fashionnet.rendering import to_json_value
 from .budget import RunBudget, parse_duration
 from .metrics import study_metrics
 from .profiles import PROFILES, StudyProfile
+from .records import SCHEMA_VERSION, Record, read_record
 from .report import build_report
 from .stages import build_stages
 from .workspace import StudyData, StudyFiles, check_study_folder
@@ -266,7 +267,7 @@ def _run(
     check_manifest(out, prof, restart)
     bar = ProgressStream(progress)
     files = StudyFiles(out)
-    results: dict[str, dict] = {}
+    results: dict[str, Record] = {}
     stages = build_stages(
         prof, data=StudyData(data_home), files=files, progress=bar, results=results
     )
@@ -284,7 +285,8 @@ def _run(
             record = None if stale else records[stage.name]
             head = f"[{i}/{len(stages)}] {stage.title}"
             if record is not None:
-                results[stage.name] = record["metrics"]
+                schema = record.get("schema")  # None: written before records had a schema
+                results[stage.name] = read_record(stage.name, record["metrics"], schema)
                 timings[stage.name] = record["seconds"]
                 skipped.append(stage.name)
                 bar.line(f"{head}: finished earlier, skipped")
@@ -298,14 +300,15 @@ def _run(
                     pending = _budgeted_to_run(stages[i - 1 :], records, [*ran, stage.name])
                     allotted = budget.allot(stage.name, pending)
                     bar.line(f"  budget: {allotted:.0f} s of the {budget.left():.0f} s left")
-                metrics = to_json_value(stage.run(allotted))
+                metrics = to_json_value(stage.run(allotted).to_dict())
             else:
-                metrics = to_json_value(stage.run())
+                metrics = to_json_value(stage.run().to_dict())
             seconds = time.perf_counter() - start
             write_json(
                 out / "stages" / f"{stage.name}.json",
                 {
                     "version": RECORD_VERSION,
+                    "schema": SCHEMA_VERSION,
                     "stage": stage.name,
                     "profile": prof.name,
                     "seconds": seconds,
@@ -314,7 +317,7 @@ def _run(
                     "metrics": metrics,
                 },
             )
-            results[stage.name] = metrics
+            results[stage.name] = read_record(stage.name, metrics, SCHEMA_VERSION)
             timings[stage.name] = seconds
             ran.append(stage.name)
             bar.line(f"{head}: done in {seconds:.1f} s")

@@ -20,6 +20,7 @@ import pytest
 from fashionnet.cli import main
 from fashionnet.report import Report, format_number, rounded
 from fashionnet.study import PROFILES, StudyError, reductions, run_study, stages
+from fashionnet.study.records import read_record
 from fashionnet.study.runner import check_manifest
 
 STAGES = [
@@ -217,6 +218,11 @@ def test_outputs_models_and_records(smoke):
     records = sorted(p.stem for p in (out / "stages").glob("*.json"))
     assert records == sorted(STAGES)
     assert not list(out.rglob(".*.tmp"))  # no temporary file left behind
+    tuning = json.loads((out / "stages" / "tuning.json").read_text())
+    assert tuning["schema"] == 2
+    # no budget: the search's budget is none, not the time it took
+    assert tuning["metrics"]["budget_seconds"] is None
+    assert tuning["metrics"]["search_seconds"] > 0
     from fashionnet.models import load_model
 
     model = load_model(out / "models" / "lenet5.keras")
@@ -259,7 +265,8 @@ def test_interrupted_run_loses_only_the_stage_in_progress(smoke, tmp_path, monke
 
     # Running again redoes the interrupted stage and the ones after it only.
     finished = json.loads((result.out / "stages" / "resnet152v2.json").read_text())
-    monkeypatch.setattr(stages, "train_model", lambda plan, **kwargs: finished["metrics"])
+    record = read_record("resnet152v2", finished["metrics"], finished["schema"])
+    monkeypatch.setattr(stages, "train_model", lambda plan, **kwargs: record)
     again = run_study("smoke", out, progress=None)
     assert again.ran == ["resnet152v2", "comparison"]
     assert again.metrics["resnet152v2"] == result.metrics["resnet152v2"]
@@ -401,6 +408,9 @@ def test_a_budgeted_run_sizes_every_fit_and_reports_it(tmp_path, fashion_train):
         assert m[stage]["images_per_second"] > 0
     assert all(f["time_budget"] == m["cross_validation"]["fold_time_budget"]
                for f in m["cross_validation"]["folds"])
+    # each budgeted stage records the budget it was given (the tuning stage too)
+    for stage in ("tuning", "lenet5", "cross_validation"):
+        assert m[stage]["budget_seconds"] == m["budget"]["allotted_seconds"][stage]
     text = result.report_path.read_text()
     assert "**Time budget: 60.0 s** of wall time" in text
     assert "| stage | budget | seconds | epochs | measured speed |" in text
