@@ -478,7 +478,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_out_dir(out)
     _check_train_outputs(out, key)  # before the training, not after it
-    from fashionnet.datasets import load_fashion_mnist
+    from fashionnet.datasets import CLASS_NAMES, load_fashion_mnist
     from fashionnet.evaluation import evaluate
 
     X, y = _subset(
@@ -492,9 +492,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     estimator.fit(X, y)
     fit_seconds = time.perf_counter() - start
-    report = evaluate(estimator, X_test, y_test)
-    from fashionnet.datasets import CLASS_NAMES
-
+    report = evaluate(estimator, X_test, y_test, class_names=CLASS_NAMES)
     model_path = estimator.save(out / f"{key}.keras", class_names=CLASS_NAMES)
     from fashionnet._io import write_json
 
