@@ -143,6 +143,15 @@ def check_images(
     return X.astype(np.uint8)
 
 
+def _whole_numbers(X: np.ndarray, rows: int = 4096) -> bool:
+    """Whether every value of ``X`` is a whole number (chunked: no copy of ``X``)."""
+    flat = X.reshape(X.shape[0], -1)
+    return all(
+        np.array_equal(flat[i : i + rows], np.rint(flat[i : i + rows]))
+        for i in range(0, len(flat), rows)
+    )
+
+
 def _check_float_pixels(X: np.ndarray, name: str, *, scaled: bool) -> None:
     # min and max propagate NaN and show infinities: two passes, no temporaries.
     low, high = X.min(), X.max()
@@ -157,11 +166,28 @@ def _check_float_pixels(X: np.ndarray, name: str, *, scaled: bool) -> None:
             "Fill or drop those images first (DataAuditor reports where they are)."
         )
     if scaled and (low < 0 or high > 1):
-        if low >= 0 and high <= 255:
+        whole = _whole_numbers(X)
+        # A scaler fitted on other images (a MinMaxScaler fitted on the training
+        # set) scales new ones beyond [0, 1]: clip them. X.astype(np.uint8) would
+        # truncate their fractions, so it is offered for whole grey levels only.
+        clip = "clip them, with MinMaxScaler(clip=True) in the pipeline or np.clip(X, 0, 1)"
+        if whole and low >= 0 and high <= 255:
             fix = (
                 "These look like grey levels 0..255: pass them as uint8 (X.astype(np.uint8)), "
                 "or scale them with fashionnet.preprocessing.PixelScaler "
                 "(make_pipeline(PixelScaler(), clf)) or X / 255."
+            )
+        elif low >= -1 and high <= 2:
+            fix = (
+                "They are a little outside [0, 1], as when a scaler fitted on other images "
+                f"scales new ones: {clip}. Otherwise pass uint8 grey levels 0..255, or floats "
+                "scaled to [0, 1]."
+            )
+        elif low >= 0 and high <= 255:
+            fix = (
+                "If a scaler fitted on other images made them (a MinMaxScaler fitted on the "
+                f"training set scales new images beyond 1), {clip}; if they are grey levels "
+                "0..255, scale them with fashionnet.preprocessing.PixelScaler or X / 255."
             )
         else:
             fix = (

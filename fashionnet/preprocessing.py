@@ -38,10 +38,13 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import pandas as pd
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from fashionnet._validation import check_images
+from fashionnet.datasets import _pixel_columns
 
 __all__ = ["ImageReshaper", "ImagePadder", "ImageResizer", "ChannelStacker", "PixelScaler"]
 
@@ -71,8 +74,23 @@ def _check_size(value: Any, name: str, *, allow_zero: bool = False) -> tuple[int
     return int(pair[0]), int(pair[1])
 
 
-class _ImageTransformer(TransformerMixin, BaseEstimator):
-    """Validation and the sklearn plumbing shared by every image step."""
+_CONTAINERS = ("default", "pandas", "polars")
+
+
+class _ImageTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Validation and the sklearn plumbing shared by every image step.
+
+    scikit-learn's own output wrapping is off (``auto_wrap_output_keys=None``):
+    a DataFrame holds flat rows, and most steps return image arrays, so each
+    step says whether its output is a table (``_table_output``) and
+    :meth:`set_output` refuses a DataFrame container for a step that returns
+    images.
+    """
+
+    #: Whether the step returns flat rows (n, n_values), which a DataFrame can hold.
+    _table_output = False
+    #: Whether flat rows in give flat rows out (an element-wise step).
+    _keeps_flat_rows = False
 
     def __sklearn_tags__(self):  # noqa: D105
         tags = super().__sklearn_tags__()
@@ -105,9 +123,15 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        images = self._validate(X)
-        self.n_features_in_ = int(np.prod(images.shape[1:]))
+        self._fit(X)
         return self
+
+    def _fit(self, X: Any) -> np.ndarray:
+        images = self._validate(X)
+        # Column names of a pixel DataFrame, for get_feature_names_out.
+        validate_data(self, X, reset=True, skip_check_array=True, ensure_2d=False)
+        self.n_features_in_ = int(np.prod(images.shape[1:]))
+        return images
 
     def transform(self, X: Any) -> np.ndarray:
         """Apply the step to every image.
@@ -132,13 +156,100 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
             Non-numeric input.
         """
         check_is_fitted(self)
-        return self._transform(self._validate(X))
+        return self._wrap(self._transform(self._validate(X)), X)
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
         """:meth:`fit` then :meth:`transform`, validating ``X`` once."""
-        images = self._validate(X)
-        self.n_features_in_ = int(np.prod(images.shape[1:]))
-        return self._transform(images)
+        return self._wrap(self._transform(self._fit(X)), X)
+
+    def set_output(self, *, transform: str | None = None) -> _ImageTransformer:
+        """Choose the container of :meth:`transform`'s output, as scikit-learn's ``set_output``.
+
+        A DataFrame (``"pandas"``, ``"polars"``) holds flat rows, one column
+        per pixel named by :meth:`get_feature_names_out`: the output of
+        :class:`PixelScaler` given flat pixels and of
+        ``ImageReshaper(shape=(-1,))``. The steps that return image
+        arrays (:class:`ImagePadder`, :class:`ImageResizer`,
+        :class:`ChannelStacker`, :class:`ImageReshaper` to 2 or 3 axes)
+        refuse it.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            ``"default"``: NumPy arrays; None leaves the setting as it is.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            A DataFrame container for a step that returns image arrays, or
+            an unknown container.
+        """
+        if transform is None:
+            return self
+        if transform not in _CONTAINERS:
+            raise ValueError(
+                f"transform must be one of {list(_CONTAINERS)} or None; got {transform!r}."
+            )
+        if transform != "default" and not self._table_output:
+            raise ValueError(
+                f"{type(self).__name__} returns image arrays (n, H, W) or (n, H, W, C), which a "
+                f"DataFrame cannot hold, so it has no set_output(transform={transform!r}); a "
+                "DataFrame output needs flat rows: PixelScaler on flat pixels, or "
+                "ImageReshaper(shape=(-1,)) as the last image step."
+            )
+        self._sklearn_output_config = {"transform": transform}
+        return self
+
+    def _wrap(self, out: np.ndarray, X: Any) -> Any:
+        """``out`` in the container set by :meth:`set_output` (or scikit-learn's config)."""
+        if self._keeps_flat_rows and out.ndim > 2 and np.ndim(X) == 2:
+            out = out.reshape(out.shape[0], -1)  # a view: the values are in C order
+        explicit = getattr(self, "_sklearn_output_config", {}).get("transform")
+        container = explicit or get_config()["transform_output"]
+        if container == "default":
+            return out
+        if out.ndim != 2:
+            if explicit is None:  # a global preference: images stay arrays
+                return out
+            raise ValueError(
+                f"{type(self).__name__} is set to {container} output, but here it returns "
+                f"images of shape {out.shape}, which a DataFrame cannot hold; give it flat "
+                "pixels (n, 784), or set_output(transform='default')."
+            )
+        columns = list(self.get_feature_names_out())
+        if container == "polars":
+            import polars  # optional, as in scikit-learn
+
+            return polars.from_numpy(out, schema=columns)
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(out, columns=columns, index=index, copy=False)
+
+    def _feature_names(self, input_features: Any = None) -> np.ndarray:
+        """One name per value, in C order: the input's names, else ``pixel1..pixelN``.
+
+        The names of the study's pixel DataFrame (:func:`fashionnet.datasets.to_frame`).
+        """
+        check_is_fitted(self, "n_features_in_")
+        fitted = getattr(self, "feature_names_in_", None)
+        if input_features is None:
+            if fitted is not None:
+                return np.asarray(fitted, dtype=object)
+            return np.asarray(_pixel_columns(self.n_features_in_), dtype=object)
+        names = np.asarray(input_features, dtype=object)
+        if names.ndim != 1 or len(names) != self.n_features_in_:
+            raise ValueError(
+                f"input_features must name the {self.n_features_in_} values of each image; "
+                f"got {names.size} names."
+            )
+        if fitted is not None and not np.array_equal(names, fitted):
+            raise ValueError(
+                "input_features differ from the column names seen in fit (feature_names_in_)."
+            )
+        return names
 
     def _transform(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -147,14 +258,23 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
 # --------------------------------------------------------------------------- reshape
 
 
+def _is_flat_shape(shape: Any) -> bool:
+    """``(-1,)``: ImageReshaper's flat rows."""
+    try:
+        return tuple(shape) == (-1,)
+    except TypeError:
+        return False
+
+
 class ImageReshaper(_ImageTransformer):
     """Reshape each image (flat rows, typically) to a given shape.
 
     Parameters
     ----------
     shape : tuple of int, default=(28, 28)
-        Shape of one output image: ``(H, W)`` or ``(H, W, C)``. It must hold
-        as many values as each input image.
+        Shape of one output image: ``(H, W)`` or ``(H, W, C)``, holding as
+        many values as each input image; or ``(-1,)`` for flat rows
+        ``(n, n_values)``, a table (see :meth:`set_output`).
 
     Attributes
     ----------
@@ -179,12 +299,24 @@ class ImageReshaper(_ImageTransformer):
     (10000, 28, 28)
     >>> ImageReshaper(shape=(28, 28, 1)).fit_transform(pixels).shape
     (10000, 28, 28, 1)
+
+    ``shape=(-1,)`` flattens, and its output can be a DataFrame:
+
+    >>> X, _ = load_fashion_mnist("test")
+    >>> ImageReshaper(shape=(-1,)).set_output(transform="pandas").fit_transform(X[:5]).shape
+    (5, 784)
     """
 
     def __init__(self, shape: tuple[int, ...] = (28, 28)) -> None:
         self.shape = shape
 
+    @property
+    def _table_output(self) -> bool:
+        return _is_flat_shape(self.shape)
+
     def _check_params(self) -> None:
+        if _is_flat_shape(self.shape):
+            return
         try:
             shape = tuple(self.shape)
         except TypeError:
@@ -193,10 +325,30 @@ class ImageReshaper(_ImageTransformer):
             isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in shape
         ):
             raise ValueError(
-                f"shape must be (H, W) or (H, W, C) with positive ints; got {self.shape!r}."
+                "shape must be (H, W) or (H, W, C) with positive ints, or (-1,) for flat rows; "
+                f"got {self.shape!r}."
             )
 
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the output values, in C order: the input's, else ``pixel1..pixelN``.
+
+        A reshape moves no value, so each output value keeps its input's name
+        (the study's DataFrame columns, or ``pixel1..pixelN`` for arrays).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Names of the input values; by default those seen in :meth:`fit`.
+
+        Returns
+        -------
+        numpy.ndarray of str
+        """
+        return self._feature_names(input_features)
+
     def _transform(self, X: np.ndarray) -> np.ndarray:
+        if _is_flat_shape(self.shape):
+            return X.reshape(X.shape[0], -1)
         shape = tuple(int(v) for v in self.shape)
         per_image = int(np.prod(X.shape[1:]))
         if per_image != int(np.prod(shape)):
@@ -526,7 +678,8 @@ class PixelScaler(_ImageTransformer):
     scale : float, default=1/255
         Factor applied to every pixel.
     dtype : str or numpy dtype, default="float32"
-        Floating dtype of the output.
+        Floating dtype of the output, which has the input's layout: flat
+        rows ``(n, 784)`` stay flat rows, images stay images.
 
     Attributes
     ----------
@@ -547,11 +700,38 @@ class PixelScaler(_ImageTransformer):
     >>> Xf = PixelScaler().fit_transform(X)
     >>> Xf.dtype, float(Xf.min()), float(Xf.max())
     (dtype('float32'), 0.0, 1.0)
+
+    Flat pixels stay flat rows, and can come out as a DataFrame:
+
+    >>> frame = load_fashion_mnist("test", as_frame=True).drop(columns="label")
+    >>> scaled = PixelScaler().set_output(transform="pandas").fit_transform(frame)
+    >>> scaled.shape, list(scaled.columns[:2])
+    ((10000, 784), ['pixel1', 'pixel2'])
     """
+
+    _table_output = True
+    _keeps_flat_rows = True
 
     def __init__(self, scale: float = 1 / 255, dtype: Any = "float32") -> None:
         self.scale = scale
         self.dtype = dtype
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the output values, in C order: the input's, else ``pixel1..pixelN``.
+
+        Scaling is element-wise, so each value keeps its input's name (the
+        study's DataFrame columns, or ``pixel1..pixelN`` for arrays).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Names of the input values; by default those seen in :meth:`fit`.
+
+        Returns
+        -------
+        numpy.ndarray of str
+        """
+        return self._feature_names(input_features)
 
     def _check_params(self) -> None:
         if isinstance(self.scale, bool) or not isinstance(self.scale, numbers.Real):

@@ -368,3 +368,87 @@ def test_sparse_input_is_refused_with_a_clear_message():
 
     with pytest.raises(TypeError, match="sparse"):
         PixelScaler().fit_transform(sparse.csr_matrix(np.eye(4)))
+
+
+# --------------------------------------------------------------------------- set_output
+
+
+@PROPERTY
+@given(X=image_batches(channels=(None,), dtypes=("uint8",)))
+def test_scaler_keeps_flat_rows_flat(X):
+    X = X[:, :1, :1] if X.shape[1] != X.shape[2] else X
+    flat = X.reshape(len(X), -1)
+    out = PixelScaler().fit_transform(flat)
+    assert out.shape == flat.shape and out.dtype == np.float32
+    np.testing.assert_array_equal(out, PixelScaler().fit_transform(X).reshape(flat.shape))
+
+
+def test_pandas_output_of_a_tabular_pipeline(small_test):
+    from sklearn.decomposition import PCA
+
+    X, y = small_test
+    frame = to_frame(X[:60], y[:60]).drop(columns="label")
+    frame.index = frame.index + 1000  # an index of the user's own survives
+    scaler = PixelScaler().set_output(transform="pandas")
+    out = scaler.fit_transform(frame)
+    assert list(out.columns) == list(frame.columns) and out.columns[0] == "pixel1"
+    assert out.index.equals(frame.index)
+    np.testing.assert_array_equal(out.to_numpy(), PixelScaler().fit_transform(frame))
+    # From arrays: the names of the study's DataFrame, pixel1..pixelN.
+    flat = make_pipeline(ImageReshaper(shape=(-1,)), PixelScaler()).set_output(transform="pandas")
+    table = flat.fit_transform(X[:20])
+    assert table.shape == (20, 784) and list(table.columns[:2]) == ["pixel1", "pixel2"]
+    assert list(flat.get_feature_names_out()[-1:]) == ["pixel784"]
+    pipe = make_pipeline(PixelScaler(), PCA(3)).set_output(transform="pandas")
+    assert list(pipe.fit_transform(frame).columns) == ["pca0", "pca1", "pca2"]
+    assert pipe.fit(frame).transform(frame).shape == (60, 3)
+
+
+@pytest.mark.parametrize(
+    "step", [ImageReshaper(), ImagePadder(), ImageResizer(), ChannelStacker()], ids=repr
+)
+@pytest.mark.parametrize("container", ["pandas", "polars"])
+def test_image_steps_refuse_a_dataframe_output_in_one_line(step, container):
+    name = type(step).__name__
+    for target in (step, make_pipeline(PixelScaler(), clone(step))):
+        with pytest.raises(ValueError, match=f"^{name} returns image arrays") as info:
+            target.set_output(transform=container)
+        assert "\n" not in str(info.value) and "ImageReshaper(shape=(-1,))" in str(info.value)
+    # The default container is always accepted, and changes nothing.
+    assert make_pipeline(clone(step), PixelScaler()).set_output(transform="default")
+    assert step.set_output(transform=None) is step
+    with pytest.raises(ValueError, match="transform must be one of"):
+        step.set_output(transform="arrow")
+
+
+def test_scaler_set_to_pandas_refuses_images_at_transform():
+    scaler = PixelScaler().set_output(transform="pandas")
+    with pytest.raises(ValueError, match=r"returns images of shape \(2, 28, 28\)"):
+        scaler.fit_transform(np.zeros((2, 28, 28), np.uint8))
+
+
+def test_global_pandas_config_leaves_images_as_arrays():
+    from sklearn import config_context
+
+    X = np.zeros((3, 784), np.uint8)
+    with config_context(transform_output="pandas"):
+        images = make_pipeline(ImageReshaper(), ImagePadder(2)).fit_transform(X)
+        table = PixelScaler().fit_transform(X)
+    assert isinstance(images, np.ndarray) and images.shape == (3, 32, 32)
+    assert list(table.columns[:1]) == ["pixel1"] and table.shape == (3, 784)
+
+
+def test_feature_names_out():
+    X = np.zeros((2, 4, 4), np.uint8)
+    scaler = PixelScaler().fit(X)
+    assert list(scaler.get_feature_names_out()) == [f"pixel{i}" for i in range(1, 17)]
+    names = [f"p{i}" for i in range(16)]
+    assert list(scaler.get_feature_names_out(names)) == names
+    with pytest.raises(ValueError, match="name the 16 values"):
+        scaler.get_feature_names_out(names[:3])
+    # Steps whose output is an image have no names to give.
+    for step in (ImagePadder(), ImageResizer(), ChannelStacker()):
+        assert not hasattr(step, "get_feature_names_out")
+    assert ImageReshaper(shape=(-1,)).fit_transform(X).shape == (2, 16)
+    with pytest.raises(ValueError, match=r"or \(-1,\) for flat rows"):
+        ImageReshaper(shape=(16,)).fit(X)

@@ -80,6 +80,7 @@ from ._budget import (
     stretch_schedule,
     timed_seconds,
 )
+from .skops_io import network_state, restore_network
 
 __all__ = ["FashionNetClassifier"]
 
@@ -274,6 +275,20 @@ class FashionNetClassifier(KerasClassifier):
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "model_")
+
+    #: Fitted attributes rebuilt from the parameters on load, not stored.
+    _rebuilt_on_load: tuple[str, ...] = ()
+
+    def __getstate__(self) -> dict:
+        # The network as a .keras file's bytes, not a Keras object graph: what
+        # skops (so MLflow), pickle and deepcopy store (models/skops_io.py).
+        return network_state(super().__getstate__(), rebuilt=self._rebuilt_on_load)
+
+    def __setstate__(self, state: dict) -> None:
+        with _dtype_policy(state.get("dtype_policy_")):
+            super().__setstate__(restore_network(state))
+        if self._rebuilt_on_load and hasattr(self, "model_"):
+            self._restore_fitted()
 
     # ------------------------------------------------------------------ #
     # fitting

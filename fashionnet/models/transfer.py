@@ -451,6 +451,8 @@ class TransferClassifier(FashionNetClassifier):
             items = [float(self.dropout) if isinstance(i, float) else i for i in items]
         return items
 
+    _rebuilt_on_load = ("backbone_",)
+
     def _restore_fitted(self) -> None:
         self.backbone_ = get_backbone(self.backbone)
 

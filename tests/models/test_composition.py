@@ -224,3 +224,49 @@ def test_transfer_pipeline(data):
     names = [layer.name for layer in pipe[-1].model_.layers]
     assert "resize" not in names and "stack_channels" not in names
     assert pipe.predict(X[:5]).shape == (5,)
+
+
+def test_min_max_scaled_images_get_advice_that_keeps_them(data, fashion_train, fashion_test):
+    # A MinMaxScaler fitted on the training set scales new images a little
+    # beyond [0, 1] (issue 26: up to 1.83 on the test set); the advice is to
+    # clip, never a cast to uint8 that would turn them into 0s and 1s.
+    import re
+
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    from fashionnet._validation import check_images
+
+    def flat(images):
+        return images.reshape(len(images), 784)
+
+    scaler = MinMaxScaler()
+    for start in range(0, len(fashion_train[0]), 6000):
+        scaler.partial_fit(flat(fashion_train[0][start : start + 6000]))
+    X, y = data
+    pipe = make_pipeline(FrozenEstimator(scaler), LeNet5Classifier(**FAST)).fit(flat(X), y)
+    X_test = flat(fashion_test[0])
+    new = X_test[scaler.transform(X_test).max(axis=1) > 1]
+    assert len(new) and 1 < scaler.transform(new).max() <= 2
+    with pytest.raises(ValueError, match=re.escape("MinMaxScaler(clip=True)")) as info:
+        pipe.predict(new)
+    assert "astype" not in str(info.value) and "np.clip(X, 0, 1)" in str(info.value)
+    scaler.set_params(clip=True)
+    assert pipe.predict(new).shape == (len(new),)
+    # Fitted on a few images, it scales new ones much further: still no cast.
+    few = MinMaxScaler().fit(flat(X[:50])).transform(X_test[:200])
+    assert few.min() < -0.1 and few.max() > 2
+    for values in (np.clip(few, 0, None), few):
+        with pytest.raises(ValueError, match="must be scaled to") as info:
+            check_images(values, scaled_floats=True)
+        assert "astype" not in str(info.value)
+    with pytest.raises(ValueError, match=re.escape("MinMaxScaler(clip=True)")):
+        check_images(np.clip(few, 0, None), scaled_floats=True)
+    # Whole grey levels as floats are offered the cast; fractional ones are not.
+    grey = fashion_test[0][:4].astype(np.float32)
+    with pytest.raises(ValueError, match=re.escape("X.astype(np.uint8)")):
+        check_images(grey, scaled_floats=True)
+    with pytest.raises(ValueError, match="X / 255") as info:
+        check_images(grey / 2 + 0.25, scaled_floats=True)
+    assert "astype" not in str(info.value)
