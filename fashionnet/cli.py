@@ -30,6 +30,7 @@ from typing import Any
 
 from fashionnet._backend import import_keras_quietly
 from fashionnet._ownership import check_target, json_file_has_key
+from fashionnet._validation import check_n_folds, check_real
 from fashionnet.registry import get_model, registered_models
 
 __all__ = ["main", "parse_param", "build_parser"]
@@ -323,6 +324,14 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         raise UsageError("--label-issues needs labels; the data given has none")
     if args.top < 1 or args.epochs < 1 or args.folds < 2:
         raise UsageError("--top and --epochs must be at least 1, --folds at least 2")
+    # Every check that depends on the data runs before the audit prints a line
+    # and before the minutes of training (and TensorFlow's start-up) of the folds.
+    check_real(args.threshold, "--threshold", low=0, what="a distance")
+    if args.label_issues:
+        from fashionnet.audit.labels import require_cleanlab
+
+        check_n_folds(args.folds, y, name="--folds")
+        require_cleanlab()
     auditor = DataAuditor()
     report = auditor.fit(X, y).report()
     print(report.to_markdown() if args.markdown else report.summary())
@@ -741,6 +750,16 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that its unflushed rest fails nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``fashionnet`` command; return its exit status.
 
@@ -752,7 +771,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 for a usage or data error, 130 when interrupted.
+        0 on success, 2 for a usage or data error, 130 when interrupted, 141
+        (quietly) when the reader of its output has gone, as in
+        ``fashionnet audit | head -1``.
 
     Examples
     --------
@@ -771,7 +792,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"unrecognized arguments: {' '.join(unknown)} (see 'fashionnet "
                 f"{args.command} --help')"
             )
-        return _COMMANDS[args.command](args)
+        status = _COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+        return status
+    except BrokenPipeError:
+        # The reader of our output left (``fashionnet ... | head -1``): stop quietly,
+        # as a program stopped by SIGPIPE, with nothing more to flush.
+        _silence_stdout()
+        return 141
     except KeyboardInterrupt:
         print(
             "fashionnet: interrupted (a study resumes where it stopped when run again with "

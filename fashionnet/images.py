@@ -8,7 +8,10 @@ that the images a model is trained on and the images it is later asked
 about are prepared alike:
 
 1. the EXIF orientation of a photo is applied, transparency is laid on white;
-2. the image becomes grey (ITU-R 601-2 luma) or RGB;
+2. the image becomes grey (ITU-R 601-2 luma) or RGB, from any Pillow mode:
+   16-bit grey is scaled from 0..65535, 32-bit floats from 0..1 (or taken as
+   grey levels when they span 0..255); a mode that cannot be brought to grey
+   levels (CIELab, floats outside both ranges) is refused, naming it;
 3. with ``image_size``, it is padded to the target's aspect ratio with its
    own background (the median of its border pixels), so that nothing is
    stretched, then resized (area averaging when shrinking, bicubic when
@@ -35,6 +38,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+
+from fashionnet._image_modes import UnsupportedModeError, to_grey_or_rgb
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -77,13 +82,15 @@ def _read_image(path: Path, mode: str):
         with Image.open(path) as image:
             image.load()  # decode now: a truncated file fails here, not later
             image = ImageOps.exif_transpose(image)
-            return _convert(image, mode)
+            return to_grey_or_rgb(image, mode)
     except FileNotFoundError:
         raise FileNotFoundError(f"no such image file: {str(path)!r}") from None
     except PermissionError:
         raise UnreadableImageError(f"cannot read {str(path)!r}: permission denied") from None
     except IsADirectoryError:
         raise UnreadableImageError(f"{str(path)!r} is a folder, not an image file") from None
+    except UnsupportedModeError as exc:
+        raise UnreadableImageError(f"{str(path)!r}: {exc}") from None
     except (Image.UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise UnreadableImageError(
             f"{str(path)!r} is not an image Pillow can read ({_reason(exc)})"
@@ -99,19 +106,6 @@ def _reason(exc: BaseException) -> str:
     if "cannot identify image file" in text:
         return "not a known image format"
     return text[:200] or type(exc).__name__
-
-
-def _convert(image, mode: str):
-    Image, _ = _pillow()
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16-bit grey: Pillow's convert("L") would clip at 255 instead of scaling.
-        levels = np.asarray(image, dtype=np.float64) / 257.0
-        image = Image.fromarray(np.clip(np.rint(levels), 0, 255).astype(np.uint8), "L")
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, rgba)
-    return image.convert(mode)
 
 
 def _border(pixels: np.ndarray) -> np.ndarray:
@@ -281,7 +275,8 @@ def load_image_folder(
             shirt/ ...
 
     Every file under a class sub-folder (at any depth, hidden files aside)
-    must be an image; files directly in ``path`` are not read.
+    must be an image; files directly in ``path`` are not read. A file
+    reached twice through links is read once.
 
     Parameters
     ----------
@@ -314,7 +309,8 @@ def load_image_folder(
         A file is not a readable image (with ``on_error="raise"``).
     ValueError
         The folder has no class sub-folder, a class sub-folder holds no
-        file, or the images differ in size and ``image_size`` is None.
+        file, two class folders (or files in two classes) are one through a
+        link, or the images differ in size and ``image_size`` is None.
     ImportError
         Pillow is not installed.
 
@@ -348,7 +344,16 @@ def load_image_folder(
             "sub-folder named after it (path/coat/*.png, path/shirt/*.png, ...)."
         )
     files, labels = [], []
+    class_of: dict[Path, str] = {}  # real path of each folder and file -> its class
     for folder in classes:
+        real = folder.resolve()
+        if real in class_of:
+            raise ValueError(
+                f"class folders {class_of[real]!r} and {folder.name!r} are the same folder "
+                f"{str(real)!r}, reached through a link: an image has one label. Remove the "
+                "link, or copy the images where both labels are meant."
+            )
+        class_of[real] = folder.name
         found = sorted(
             p
             for p in folder.rglob("*")
@@ -356,8 +361,20 @@ def load_image_folder(
         )
         if not found:
             raise ValueError(f"class folder {str(folder)!r} holds no file.")
-        files += found
-        labels += [folder.name] * len(found)
+        for file in found:
+            # A file reached twice through links is read once; in two classes, refused.
+            real = file.resolve()
+            if real in class_of:
+                if class_of[real] == folder.name:
+                    continue
+                raise ValueError(
+                    f"{str(file)!r} is the same file as one in class {class_of[real]!r} "
+                    "(through a link): an image has one label. "
+                    "Remove the link."
+                )
+            class_of[real] = folder.name
+            files.append(file)
+            labels.append(folder.name)
     X, kept = load_images(files, image_size, color_mode, on_error=on_error)
     label_of = dict(zip(files, labels, strict=True))
     return X, np.asarray([label_of[p] for p in kept])

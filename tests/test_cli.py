@@ -425,3 +425,42 @@ def test_predict_mistakes_are_one_line(image_files, tmp_path, capsys):
     assert captured.err.strip() == (
         "fashionnet: warning: skipped 1 of 2 files that are not readable images: cut.png"
     )
+
+
+# ---------------------------------------------------------------- a closed output pipe
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path, small_test):
+    """``fashionnet audit ... | head -1``: the reader leaves, the command stops without a word."""
+    from fashionnet.datasets import write_csv
+
+    path = write_csv(tmp_path / "few.csv", *small_test)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first line
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "fashionnet", "audit", str(path), "--markdown"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
+    finally:
+        os.close(write_end)
+    assert proc.stderr == ""  # no traceback, no "Exception ignored", no error line
+    assert proc.returncode == 141
+
+
+class _ClosedPipe:
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_closed_pipe_in_process(tmp_path, small_test, capsys, monkeypatch):
+    from fashionnet.datasets import write_csv
+
+    path = write_csv(tmp_path / "few.csv", *small_test)
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    assert main(["audit", str(path)]) == 141
+    assert capsys.readouterr().err == ""

@@ -165,3 +165,115 @@ def test_any_size_reaches_the_target_and_a_flat_image_stays_flat(
     X, _ = load_images([path], image_size=target)
     assert X.shape == (1, *target)
     assert np.all(X == level)
+
+
+# ---------------------------------------------------------------- every Pillow mode
+
+RAMP = np.tile(np.array([0, 32, 64, 128, 200, 255], np.uint8), (6, 1))
+
+
+def _grey_ramp_in(mode):
+    """A 6 x 6 grey ramp as a Pillow image in ``mode``, the same grey levels in each."""
+    grey = Image.fromarray(RAMP, "L")
+    wide = {
+        "I;16": lambda: Image.fromarray(RAMP.astype(np.uint16) * 257),
+        "I": lambda: Image.fromarray(RAMP.astype(np.int32) * 257),
+        "F": lambda: Image.fromarray(RAMP.astype(np.float32) / 255),
+        "F-levels": lambda: Image.fromarray(RAMP.astype(np.float32)),
+    }
+    if mode in wide:
+        return wide[mode]()
+    if mode in ("RGB", "CMYK", "YCbCr", "RGBA"):
+        return grey.convert("RGB").convert(mode)
+    return grey.convert(mode)  # L, LA, P (a palette of greys)
+
+
+@pytest.mark.parametrize(
+    "mode", ["L", "P", "RGB", "RGBA", "LA", "I", "I;16", "F", "F-levels", "CMYK", "YCbCr"]
+)
+@pytest.mark.parametrize("color_mode", ["grayscale", "rgb"])
+def test_every_pillow_mode_gives_the_same_grey_levels(tmp_path, mode, color_mode):
+    # A 32-bit float image with values 0..1 used to be read as black.
+    image = _grey_ramp_in(mode)
+    path = tmp_path / "ramp.tiff"
+    image.save(path)
+    with Image.open(path) as reread:
+        assert reread.mode == image.mode  # the file keeps the mode under test
+    X, _ = load_images([path], color_mode=color_mode)
+    expected = RAMP if color_mode == "grayscale" else np.repeat(RAMP[..., None], 3, axis=2)
+    np.testing.assert_allclose(X[0].astype(int), expected, atol=1)
+
+
+def test_one_bit_images_are_black_and_white(tmp_path):
+    path = tmp_path / "bits.png"
+    Image.fromarray(RAMP > 100).convert("1").save(path)
+    X, _ = load_images([path])
+    np.testing.assert_array_equal(X[0], np.where(RAMP > 100, 255, 0))
+
+
+@pytest.mark.parametrize(
+    ("pixels", "match"),
+    [
+        (np.full((6, 6), np.nan, np.float32), r"mode 'F'\) holding NaN or infinite values"),
+        (np.full((6, 6), np.inf, np.float32), r"mode 'F'\) holding NaN or infinite values"),
+        (np.linspace(-1, 1, 36, dtype=np.float32).reshape(6, 6), r"mode 'F'\) from -1 to 1"),
+        (np.linspace(0, 300, 36, dtype=np.float32).reshape(6, 6), r"mode 'F'\) from 0 to 300"),
+        (np.full((6, 6), 70000, np.int32), r"mode 'I'\) from 70000 to 70000"),
+        (np.full((6, 6), -5, np.int32), r"mode 'I'\) from -5 to -5"),
+    ],
+    ids=["nan", "inf", "negative-floats", "floats-above-255", "above-16-bit", "negative-ints"],
+)
+def test_wide_pixels_that_are_no_grey_levels_are_refused(tmp_path, pixels, match):
+    path = tmp_path / "odd.tiff"
+    Image.fromarray(pixels).save(path)
+    with pytest.raises(UnreadableImageError, match=match) as info:
+        load_images([path])
+    assert "odd.tiff" in str(info.value)
+    # With on_error="skip", such a file is skipped like any unreadable one.
+    other = tmp_path / "fine.png"
+    Image.fromarray(RAMP).save(other)
+    with pytest.warns(UserWarning, match="skipped 1 of 2 files"):
+        X, kept = load_images([path, other], on_error="skip")
+    assert kept == [other]
+
+
+def test_a_mode_pillow_cannot_convert_is_refused_by_name(tmp_path):
+    path = tmp_path / "lab.tiff"
+    Image.fromarray(RAMP).convert("RGB").convert("LAB").save(path)
+    with Image.open(path) as reread:
+        assert reread.mode == "LAB"
+    with pytest.raises(UnreadableImageError, match=r"lab.tiff.*Pillow mode 'LAB'") as info:
+        load_images([path])
+    assert "damaged" not in str(info.value)  # the file is fine; its mode is not supported
+
+
+# ---------------------------------------------------------------- links
+
+
+def test_a_class_folder_reached_twice_through_a_link_is_refused(tmp_path, real_images):
+    X, y = real_images
+    root = tmp_path / "data"
+    write_class_folders(root, X[:6], ["coat"] * 3 + ["shirt"] * 3)
+    (root / "coats").symlink_to(root / "coat", target_is_directory=True)
+    with pytest.raises(ValueError, match=r"class folders 'coat' and 'coats' are the same folder"):
+        load_image_folder(root)
+
+
+def test_a_file_reached_twice_within_a_class_is_read_once(tmp_path, real_images):
+    X, y = real_images
+    root = tmp_path / "data"
+    paths = write_class_folders(root, X[:6], ["coat"] * 3 + ["shirt"] * 3)
+    (root / "coat" / "again.png").symlink_to(paths[0])
+    (root / "coat" / "nested").symlink_to(root / "coat", target_is_directory=True)
+    images, labels = load_image_folder(root)
+    assert len(images) == 6
+    assert labels.tolist() == ["coat"] * 3 + ["shirt"] * 3
+
+
+def test_a_file_linked_into_two_classes_is_refused(tmp_path, real_images):
+    X, y = real_images
+    root = tmp_path / "data"
+    paths = write_class_folders(root, X[:6], ["coat"] * 3 + ["shirt"] * 3)
+    (root / "shirt" / "which.png").symlink_to(paths[0])
+    with pytest.raises(ValueError, match=r"which.png' is the same file as one in class 'coat'"):
+        load_image_folder(root)

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from fashionnet._validation import LABEL_COLUMN, _is_frame
+from fashionnet._validation import LABEL_COLUMN, _is_frame, check_real
 
 from ._table import _as_table, _chunks
 from .columns import _correlation, _invalid_counts, _moments, _n_unique, _uint8_value_counts
@@ -117,8 +117,7 @@ class DataAuditor(BaseEstimator):
     def _check_params(self) -> None:
         for name in ("redundancy_threshold", "cardinality_threshold"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-                raise ValueError(f"{name} must be a number in (0, 1]; got {value!r}.")
+            check_real(value, name, low=0, high=1, low_open=True)
         if self.duplicates_on not in _DUPLICATES_ON:
             raise ValueError(
                 f"duplicates_on must be 'all' (label included) or 'pixels'; "

@@ -12,12 +12,13 @@ cleanlab is an optional extra: ``pip install 'fashionnet[audit]'``.
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fashionnet._folds import check_folds
-from fashionnet._validation import check_labels
+from fashionnet._validation import check_labels, check_n_folds, check_probabilities
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,6 +85,8 @@ def out_of_fold_probabilities(
             f"{type(estimator).__name__} has none."
         )
     labels = check_labels(y, n_samples=len(X))
+    if isinstance(cv, numbers.Integral) or isinstance(cv, float):
+        check_n_folds(cv, labels)  # before any fold is fitted
     folds = check_folds(cv, labels, random_state=random_state)
     return cross_val_predict(estimator, X, labels, cv=folds, method="predict_proba")
 
@@ -131,7 +134,10 @@ def label_issues(
     ImportError
         cleanlab is not installed (``pip install 'fashionnet[audit]'``).
     ValueError
-        ``pred_probs`` of the wrong shape, or neither it nor an estimator.
+        ``pred_probs`` of the wrong shape, with NaN or infinite rows, values
+        outside [0, 1] or rows that do not sum to 1 (the message names the
+        rows); too many folds for the smallest class; or neither
+        ``pred_probs`` nor an estimator.
 
     See Also
     --------
@@ -155,12 +161,11 @@ def label_issues(
         if estimator is None:
             raise ValueError("label_issues needs an estimator to score the images, or pred_probs.")
         pred_probs = out_of_fold_probabilities(estimator, X, labels, cv, random_state=random_state)
-    probs = np.asarray(pred_probs, dtype=np.float64)
-    if probs.shape != (len(labels), len(classes)):
-        raise ValueError(
-            f"pred_probs must have shape (n_samples, n_classes) = ({len(labels)}, "
-            f"{len(classes)}), one column per label in sorted order; got {probs.shape}."
+        probs = check_probabilities(
+            pred_probs, len(labels), len(classes), name="the out-of-fold probabilities"
         )
+    else:
+        probs = check_probabilities(pred_probs, len(labels), len(classes))
     flagged = find_label_issues(
         codes, probs, filter_by="prune_by_noise_rate", n_jobs=1, return_indices_ranked_by=None
     )

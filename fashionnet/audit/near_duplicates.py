@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from fashionnet._validation import check_int, check_real
+
 __all__ = ["NEAR_DUPLICATE_THRESHOLD"]
 
 #: Default distance below which two images are near-duplicates: Euclidean on
@@ -141,13 +143,9 @@ def near_pairs(
             f"X has {a.shape[1]} pixels per image but X_other has {b.shape[1]}; near-duplicates "
             "are only defined between images of the same size."
         )
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold < 0:
-        raise ValueError(f"threshold must be a distance >= 0; got {threshold!r}.")
-    if chunk_size is not None and (
-        isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer))
-        or chunk_size < 1
-    ):
-        raise ValueError(f"chunk_size must be a whole number of rows >= 1; got {chunk_size!r}.")
+    threshold = check_real(threshold, "threshold", low=0, what="a distance")
+    if chunk_size is not None:
+        chunk_size = check_int(chunk_size, "chunk_size", low=1, what="a number of rows")
     empty = np.empty(0, dtype=np.intp)
     if len(a) == 0 or len(b) == 0:
         return empty, empty, np.empty(0)

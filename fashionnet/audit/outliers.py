@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fashionnet._validation import check_images, check_labels
+from fashionnet._validation import check_images, check_labels, check_real
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -149,8 +149,7 @@ def odd_images(X: Any, *, blank: float = 0.05, saturated: float = 0.6) -> pd.Dat
     import pandas as pd
 
     for name, share in (("blank", blank), ("saturated", saturated)):
-        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
-            raise ValueError(f"{name} must be a share of pixels in [0, 1]; got {share!r}.")
+        check_real(share, name, low=0, high=1, what="a share of pixels")
     flat = _flat_uint8(X)
     ink = (flat >= INK_LEVEL).mean(axis=1)
     full = (flat >= SATURATED_LEVEL).mean(axis=1)

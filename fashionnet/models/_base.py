@@ -68,7 +68,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._backend import tensorboard_callback
-from .._validation import as_pixel_array, check_images, check_labels
+from .._validation import (
+    as_pixel_array,
+    check_class_weight,
+    check_images,
+    check_labels,
+    check_sample_weight,
+    check_training_weights,
+)
 from ._budget import (
     BudgetGuard,
     budget_facts,
@@ -649,7 +656,9 @@ class FashionNetClassifier(KerasClassifier):
         else:
             weights = self._class_weight_vector()
         per_image = weights[index].astype(keras.backend.floatx())
-        return per_image if sample_weight is None else per_image * sample_weight
+        if sample_weight is None:
+            return check_training_weights(per_image, "class_weight")
+        return check_training_weights(per_image * sample_weight, "class_weight and sample_weight")
 
     def _class_weight_vector(self) -> np.ndarray:
         """The ``class_weight`` dict as one weight per entry of ``classes_``."""
@@ -684,9 +693,10 @@ class FashionNetClassifier(KerasClassifier):
         X_val, y_val = validation_data
         try:
             X_val = self._check_X(X_val, reset=False)
-        except ValueError as exc:
-            raise ValueError(f"validation_data: {exc}") from None
-        y_val = self._check_y(y_val, X_val.shape[0])
+            y_val = self._check_y(y_val, X_val.shape[0], names=("X_val", "y_val"))
+        except (ValueError, TypeError) as exc:
+            kind = TypeError if isinstance(exc, TypeError) else ValueError
+            raise kind(f"validation_data: {exc}") from None
         unknown = np.setdiff1d(y_val, self.classes_)
         if unknown.size:
             raise ValueError(
@@ -1036,7 +1046,7 @@ class FashionNetClassifier(KerasClassifier):
         except (ValueError, TypeError, KeyError):
             learning_rate = self.learning_rate  # refused just below
         if learning_rate is not None and not (
-            (_is_real(learning_rate) and learning_rate > 0)
+            (_is_real(learning_rate) and math.isfinite(learning_rate) and learning_rate > 0)
             or isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule)
         ):
             raise ValueError(
@@ -1077,19 +1087,7 @@ class FashionNetClassifier(KerasClassifier):
             )
         if not isinstance(self.warm_start, (bool, np.bool_)):
             raise ValueError(f"{name}: warm_start must be True or False; got {self.warm_start!r}.")
-        class_weight = self.class_weight
-        if not (
-            class_weight is None
-            or (isinstance(class_weight, str) and class_weight == "balanced")
-            or (
-                isinstance(class_weight, Mapping)
-                and all(_is_real(w) and math.isfinite(w) and w >= 0 for w in class_weight.values())
-            )
-        ):
-            raise ValueError(
-                f"{name}: class_weight must be None, 'balanced' or a dict from class to a "
-                f"non-negative weight; got {class_weight!r}."
-            )
+        check_class_weight(self.class_weight, owner=name)
         if self.dtype_policy is not None and self.dtype_policy not in DTYPE_POLICIES:
             raise ValueError(
                 f"{name}: dtype_policy must be None or one of {list(DTYPE_POLICIES)}; got "
@@ -1147,7 +1145,7 @@ class FashionNetClassifier(KerasClassifier):
         # A reshape of validated pixels: a view, never a copy.
         return X.reshape((X.shape[0], *self.input_shape_))
 
-    def _check_y(self, y: Any, n_samples: int) -> np.ndarray:
+    def _check_y(self, y: Any, n_samples: int, names: tuple[str, str] = ("X", "y")) -> np.ndarray:
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -1161,27 +1159,13 @@ class FashionNetClassifier(KerasClassifier):
                 DataConversionWarning,
                 stacklevel=3,
             )
-        y = check_labels(y, n_samples=n_samples)
+        y = check_labels(y, n_samples=n_samples, x_name=names[0], name=names[1])
         check_classification_targets(y)
         return y
 
     @staticmethod
     def _check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
-        if sample_weight is None:
-            return None
-        weights = np.asarray(sample_weight, dtype=keras.backend.floatx())
-        if weights.ndim == 0:
-            weights = np.full(n_samples, weights, dtype=weights.dtype)
-        if weights.shape != (n_samples,):
-            raise ValueError(
-                f"sample_weight.shape == {weights.shape}, expected ({n_samples},): one "
-                "weight per image."
-            )
-        if not np.isfinite(weights).all() or (weights < 0).any():
-            raise ValueError("sample_weight must hold finite, non-negative numbers.")
-        if not weights.any():
-            raise ValueError("sample_weight is zero for every image: there is nothing to train on.")
-        return weights
+        return check_sample_weight(sample_weight, n_samples, dtype=keras.backend.floatx())
 
 
 def _resolve_dtype_policy(name: str | None) -> str | None:
@@ -1265,7 +1249,8 @@ def _learning_rate(value: Any) -> Any:
     """A learning rate, with a schedule's Keras config dict deserialised."""
     if isinstance(value, Mapping):
         return keras.optimizers.schedules.deserialize(dict(value))
-    return value
+    # Keras takes a Python float only: np.float32(1e-3) is a rate too.
+    return float(value) if _is_real(value) else value
 
 
 def _is_int(value: Any) -> bool:

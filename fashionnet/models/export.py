@@ -43,6 +43,13 @@ _NEEDS = {
     ("litert", "tensorflow"): (),
 }
 _STAGING_PREFIX = ".fashionnet-export-"
+#: Keywords each format's Keras exporter reads; Keras would drop any other one
+#: unread. LiteRT's are converter attributes, which Keras checks itself.
+_KEYWORDS = {
+    "onnx": {"verbose", "input_signature", "opset_version"},
+    "tf_saved_model": {"verbose", "input_signature", "is_static", "jax2tf_kwargs"},
+    "litert": None,
+}
 #: Name of the exported model's output (tf2onnx would call it "Identity:0").
 OUTPUT_NAME = "probabilities"
 #: What a SavedModel folder written by Keras holds (``saved_model.pb`` always).
@@ -90,6 +97,12 @@ def export_model(
 
     if format not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {format!r}; use one of {list(EXPORT_FORMATS)}.")
+    unread = sorted(set(kwargs) - _KEYWORDS[format]) if _KEYWORDS[format] is not None else []
+    if unread:
+        raise TypeError(
+            f"export(format={format!r}) does not take the keyword(s) {unread}; it takes "
+            f"{sorted(_KEYWORDS[format])}. Remove them, or choose the format they belong to."
+        )
     import numpy as np
 
     check_is_fitted(estimator)

@@ -206,6 +206,10 @@ def load_model(path: str | os.PathLike) -> Any:
             estimator.model_ = keras.saving.load_model(path, safe_mode=True)
     except (*_ARCHIVE_ERRORS, TypeError, KeyError, IndexError, AttributeError) as exc:
         raise _damaged(path, "Keras cannot rebuild the network from it", exc) from exc
+    units = estimator.model_.outputs[0].shape[-1]
+    if units != estimator.n_classes_:
+        what = f"its network has {units} outputs but it stores {estimator.n_classes_} classes"
+        raise _damaged(path, what)
     return estimator
 
 
@@ -324,7 +328,19 @@ def _read_state(path: Path) -> dict:
             f"{state.get('format') if isinstance(state, dict) else None!r}); it was not "
             f"written by this version of fashionnet ({FORMAT}), or it is damaged."
         )
+    _check_class_count(path, state)
     return state
+
+
+def _check_class_count(path: Path, state: dict) -> None:
+    """The stored class names must be one per class: else predictions read past them."""
+    fitted = state.get("fitted")
+    names = fitted.get("class_names") if isinstance(fitted, dict) else None
+    classes = fitted.get("classes") if isinstance(fitted, dict) else None
+    if isinstance(names, list) and isinstance(classes, list) and len(names) != len(classes):
+        raise _damaged(
+            path, f"it stores {len(names)} class names for {len(classes)} classes {classes[:10]}"
+        )
 
 
 def _restore_estimator(state: dict) -> Any:

@@ -378,9 +378,9 @@ class ResNetClassifier(FashionNetClassifier):
             raise ValueError(
                 f"{name}: erasing must be a probability in [0, 1]; got {self.erasing!r}."
             )
-        if not (_is_real(self.weight_decay) and self.weight_decay >= 0):
+        if not (_is_real(self.weight_decay) and 0 <= self.weight_decay < float("inf")):
             raise ValueError(
-                f"{name}: weight_decay must be a float >= 0; got {self.weight_decay!r}."
+                f"{name}: weight_decay must be a finite float >= 0; got {self.weight_decay!r}."
             )
 
     # ------------------------------------------------------------------ #

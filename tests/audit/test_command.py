@@ -59,3 +59,42 @@ def test_label_issues_need_labels(tmp_path, capsys):
     images.write_bytes(header + X[:20].tobytes())
     assert main(["audit", str(images), "--label-issues"]) == 2
     assert "--label-issues needs labels" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- hostile options
+
+
+@pytest.mark.parametrize("threshold", ["nan", "inf", "-1", "-inf"])
+def test_a_threshold_that_is_no_distance_is_refused_before_the_audit(csv_path, capsys, threshold):
+    # --threshold nan used to find 0 pairs among identical images and exit 0.
+    assert main(["audit", str(csv_path), "--near-duplicates", f"--threshold={threshold}"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # not a line of the audit first
+    assert captured.err.startswith("fashionnet: error: --threshold must be a distance >= 0")
+    assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_too_many_folds_are_refused_before_any_work_and_before_tensorflow(csv_path):
+    """--folds against the smallest class: first, in one line naming --folds, no TF start-up."""
+    script = (
+        "import sys; from fashionnet.cli import main; "
+        f"code = main(['audit', {str(csv_path)!r}, '--label-issues', '--folds', '400']); "
+        "print('exit', code, 'tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert proc.stdout.strip() == "exit 2 False False", proc.stdout  # nothing else printed
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("fashionnet: error: --folds asks for 400 folds, but class")
+    assert "Use --folds" in err[0]
+
+
+def test_too_many_folds_in_process(csv_path, capsys):
+    assert main(["audit", str(csv_path), "--label-issues", "--folds", "400"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--folds asks for 400 folds" in captured.err

@@ -82,3 +82,74 @@ def test_mistakes_have_clear_messages(flipped, monkeypatch):
     monkeypatch.setitem(sys.modules, "cleanlab.filter", None)
     with pytest.raises(ImportError, match=r"pip install 'fashionnet\[audit\]'"):
         label_issues(None, X, noisy, pred_probs=probs)
+
+
+# ---------------------------------------------------------------- hostile probabilities and folds
+
+
+def _two_classes():
+    probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.8], [0.95, 0.05], [0.3, 0.7]])
+    return np.zeros((6, 784)), np.array([0, 0, 1, 1, 1, 1]), probs
+
+
+@pytest.mark.parametrize(
+    ("row", "match"),
+    [
+        ([np.nan, np.nan], r"NaN or infinite values in 1 rows \(first rows \[4\]\)"),
+        ([np.inf, 0.0], r"NaN or infinite values in 1 rows \(first rows \[4\]\)"),
+        ([2.0, -1.0], r"outside \[0, 1\] in 1 rows \(first rows \[4\]\)"),
+        ([0.1, 0.1], r"do not sum to 1 \(first rows \[4\]\)"),
+    ],
+    ids=["nan-row", "inf", "scores", "unnormalised"],
+)
+def test_hostile_probabilities_are_refused_naming_the_rows(row, match):
+    # A NaN row used to return fewer issues, naming no row.
+    X, y, probs = _two_classes()
+    probs[4] = row
+    with pytest.raises(ValueError, match="pred_probs holds|pred_probs has") as info:
+        label_issues(None, X, y, pred_probs=probs)
+    assert info.match(match)
+
+
+def test_probabilities_of_strings_are_refused():
+    X, y, _ = _two_classes()
+    with pytest.raises(TypeError, match="pred_probs must be an array of numbers"):
+        label_issues(None, X, y, pred_probs=[["a", "b"]] * 6)
+
+
+class _Refuses:
+    """A classifier that must never be fitted."""
+
+    def predict_proba(self, X):  # pragma: no cover
+        raise AssertionError("fitted")
+
+    def fit(self, X, y):  # pragma: no cover
+        raise AssertionError("fitted")
+
+
+@pytest.mark.parametrize(
+    ("cv", "error", "match"),
+    [
+        (5, ValueError, r"cv asks for 5 folds, but class 0 has only 4 images.*cv=4"),
+        (1, ValueError, r"cv must be a number of folds >= 2; got 1"),
+        (2.5, TypeError, r"cv must be a number of folds >= 2; got 2.5"),
+        (float("nan"), TypeError, r"cv must be a number of folds >= 2; got nan"),
+        (True, TypeError, r"cv must be a number of folds >= 2; got True"),
+    ],
+)
+def test_folds_are_checked_before_any_fit(cv, error, match):
+    X = np.zeros((8, 784))
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    with pytest.raises(error, match=match):
+        out_of_fold_probabilities(_Refuses(), X, y, cv=cv)
+    with pytest.raises(error, match=match):
+        label_issues(_Refuses(), X, y, cv=cv)
+
+
+def test_numpy_folds_are_folds():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X = np.random.default_rng(0).random((12, 4))
+    y = np.repeat([0, 1], 6)
+    probs = out_of_fold_probabilities(KNeighborsClassifier(2), X, y, cv=np.int64(3))
+    assert probs.shape == (12, 2)

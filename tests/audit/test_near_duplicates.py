@@ -150,3 +150,84 @@ def test_bad_input_is_refused_with_the_fix():
         auditor.near_duplicates(X, threshold=-1)
     with pytest.raises(ValueError, match="chunk_size"):
         auditor.near_duplicates(X, chunk_size=0)
+
+
+# ---------------------------------------------------------------- hostile thresholds
+
+
+def _identical(n=50):
+    return np.repeat(np.arange(784, dtype=np.uint32).reshape(1, 784) % 256, n, axis=0).astype(
+        np.uint8
+    )
+
+
+@pytest.mark.parametrize(
+    "threshold", [float("nan"), float("inf"), -float("inf"), -1e-9, np.float32("nan")], ids=repr
+)
+def test_non_finite_or_negative_thresholds_are_refused(threshold):
+    # A NaN threshold used to find 0 pairs among 50 identical images, silently.
+    with pytest.raises(ValueError, match="threshold must be a distance >= 0"):
+        DataAuditor().near_duplicates(_identical(), threshold=threshold)
+
+
+@pytest.mark.parametrize("threshold", ["2", None, [2.0], True], ids=repr)
+def test_thresholds_that_are_not_numbers_are_refused(threshold):
+    with pytest.raises(TypeError, match="threshold must be a distance >= 0; got"):
+        DataAuditor().near_duplicates(_identical(), threshold=threshold)
+
+
+@pytest.mark.parametrize(
+    "threshold", [2, 2.0, np.float32(2.0), np.int64(2), np.float16(2)], ids=repr
+)
+def test_numpy_scalars_are_thresholds(threshold):
+    found = DataAuditor().near_duplicates(_identical(), threshold=threshold)
+    assert len(found) == 50 * 49 // 2
+
+
+@pytest.mark.parametrize("chunk_size", [np.int64(7), 7])
+def test_numpy_integers_are_chunk_sizes(chunk_size):
+    assert len(DataAuditor().near_duplicates(_identical(10), chunk_size=chunk_size)) == 45
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    threshold=st.one_of(
+        st.floats(0, 12, allow_nan=False, width=64),
+        st.floats(0, 12, allow_nan=False, width=32).map(np.float32),
+        st.integers(0, 12).map(np.int64),
+        st.just(0.0),
+    ),
+    across=st.booleans(),
+)
+def test_any_finite_threshold_agrees_with_brute_force(seed, threshold, across):
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, (6, 784), dtype=np.uint8)
+    # Small random data with copies and noisy copies, so that pairs exist.
+    a = np.concatenate([base, base[:3], _noisy(base[3:], rng, 40)])
+    b = np.concatenate([base[::2], _noisy(base[1::2], rng, 80)]) if across else None
+    found = _found(DataAuditor().near_duplicates(a, b, threshold=threshold))
+    assert found == _exact_reference(a, b, float(threshold))
+
+
+def _exact_reference(a, b, threshold):
+    """Every pair within ``threshold``, from exact integer differences of all pairs."""
+    other = a if b is None else b
+    diff = a[:, None, :].astype(np.int64) - other[None, :, :]
+    d = np.sqrt((diff**2).sum(axis=2).astype(np.float64)) / 255.0
+    i, j = np.nonzero(d <= threshold)
+    keep = i < j if b is None else np.ones(len(i), bool)
+    return {(int(p), int(q)): d[p, q] for p, q in zip(i[keep], j[keep], strict=True)}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    threshold=st.one_of(
+        st.floats(allow_nan=True).filter(lambda t: not (t >= 0 and np.isfinite(t))),
+        st.just(np.float32("nan")),
+        st.just(np.float64("-inf")),
+    )
+)
+def test_any_non_finite_or_negative_threshold_is_refused(threshold):
+    with pytest.raises(ValueError, match="threshold must be a distance >= 0"):
+        DataAuditor().near_duplicates(_identical(5), threshold=threshold)

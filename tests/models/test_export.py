@@ -229,3 +229,16 @@ def test_file_exports_replace_their_own_and_create_missing_folders(lenet, tmp_pa
     assert mine.stat().st_size > 1000
     with pytest.raises(FileExistsError, match="not a LiteRT file exported by fashionnet"):
         lenet.export(onnx, format="litert")  # an ONNX file is not a LiteRT one
+
+
+@pytest.mark.parametrize(
+    ("format", "keyword"),
+    [("onnx", "is_static"), ("onnx", "opset"), ("tf_saved_model", "opset_version"),
+     ("tf_saved_model", "verbos")],
+)
+def test_a_keyword_the_format_does_not_take_is_refused(lenet, tmp_path, format, keyword):
+    # Keras used to drop such keywords unread.
+    with pytest.raises(TypeError, match=rf"export\(format='{format}'\) does not take the "
+                       rf"keyword\(s\) \['{keyword}'\]"):
+        lenet.export(tmp_path / "model", format=format, **{keyword: 1})
+    assert not list(tmp_path.iterdir())  # refused before anything is written

@@ -365,3 +365,41 @@ def test_save_replaces_only_a_model_it_saved(lenet, small_test, tmp_path, monkey
         lenet.save(".")
     assert sorted(p.name for p in folder.iterdir()) == ["keep.txt"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no staging left"
+
+
+# ------------------------------------------------------- a state that disagrees with itself
+
+
+def _with_state(saved, tmp_path, change):
+    with zipfile.ZipFile(saved) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    state = json.loads(members["fashionnet.json"])
+    change(state["fitted"])
+    path = tmp_path / "inconsistent.keras"
+    path.write_bytes(_zip({**members, "fashionnet.json": json.dumps(state).encode()}))
+    return path
+
+
+@pytest.mark.parametrize("n_classes", [9, 11])
+def test_classes_that_disagree_with_the_network_are_refused_when_read(saved, tmp_path, n_classes):
+    # 9 stored classes for 10 outputs used to end in an IndexError traceback from predict.
+    def change(fitted):
+        fitted["classes"] = list(range(n_classes))
+
+    path = _with_state(saved, tmp_path, change)
+    with pytest.raises(
+        DamagedModelError, match=rf"network has 10 outputs but it stores {n_classes} classes"
+    ):
+        load_model(path)
+
+
+def test_class_names_that_disagree_with_the_classes_are_refused_when_read(saved, tmp_path):
+    from fashionnet.models.persistence import read_model_info
+
+    def change(fitted):
+        fitted["class_names"] = ["T-shirt", "Trouser"]
+
+    path = _with_state(saved, tmp_path, change)
+    for read in (load_model, read_model_info):
+        with pytest.raises(DamagedModelError, match="stores 2 class names for 10 classes"):
+            read(path)

@@ -220,6 +220,10 @@ def test_mixed_precision_fit_save_and_load(small_train, small_test, tmp_path):
         ({"warmup": -0.1}, "warmup"),
         ({"momentum": 1.5}, "momentum"),
         ({"weight_decay": -1e-4}, "weight_decay"),
+        ({"weight_decay": float("inf")}, "weight_decay must be a finite float"),
+        ({"weight_decay": float("nan")}, "weight_decay must be a finite float"),
+        ({"erasing": float("nan")}, "erasing must be a probability"),
+        ({"momentum": float("nan")}, "momentum"),
         ({"dtype_policy": "bfloat16"}, "dtype_policy must be None or one of"),
     ],
 )

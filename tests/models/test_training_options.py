@@ -148,3 +148,95 @@ def test_warm_start_refuses_other_classes_and_another_network(data, plain):
     assert plain.model_ is network and len(plain.history_) == 1
     with pytest.raises(ValueError, match="warm_start must be True or False"):
         LeNet5Classifier(warm_start="yes").fit(X, y)
+
+
+# ---------------------------------------------------- hostile weights and validation data
+# Each is refused before a single step of training, with a message that names the parameter.
+
+
+@pytest.mark.parametrize(
+    ("class_weight", "match"),
+    [
+        ({c: 0.0 for c in range(10)}, "class_weight gives every image a weight of 0"),
+        ({0: float("nan")}, r"class_weight\[0\] must be a weight >= 0; got nan"),
+        ({0: float("inf")}, r"class_weight\[0\] must be a weight >= 0; got inf"),
+        ({0: "2"}, r"class_weight\[0\] must be a weight >= 0; got '2'"),
+    ],
+    ids=["all-zero", "nan", "inf", "string"],
+)
+def test_hostile_class_weights_are_refused_before_training(data, class_weight, match):
+    # class_weight 0 for every class used to train nothing (loss 0.0) without a word.
+    X, y, _, _ = data
+    with mock.patch.object(keras.Model, "fit", side_effect=AssertionError("trained")):
+        with pytest.raises(ValueError, match=match):
+            LeNet5Classifier(**FAST, class_weight=class_weight).fit(X, y)
+
+
+def test_class_and_sample_weights_that_multiply_to_zero_are_refused(data):
+    X, y, _, _ = data
+    y2 = np.where(y == 0, 0, 1)
+    sample_weight = np.where(y2 == 0, 1.0, 0.0)  # only class 0 weighs ...
+    with pytest.raises(ValueError, match="class_weight and sample_weight together"):
+        LeNet5Classifier(**FAST, class_weight={0: 0.0}).fit(X, y2, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize(
+    ("sample_weight", "error", "match"),
+    [
+        (np.array(["a"] * 300), TypeError, "sample_weight must hold numbers"),
+        (np.full(300, np.nan), ValueError, r"sample_weight must hold finite, non-negative"),
+        (-np.ones(300), ValueError, r"sample_weight must hold finite, non-negative"),
+        (np.zeros(300), ValueError, "sample_weight is zero for every image"),
+        (np.ones(299), ValueError, r"sample_weight.shape == \(299,\), expected \(300,\)"),
+    ],
+    ids=["strings", "nan", "negative", "all-zero", "short"],
+)
+def test_hostile_sample_weights_name_sample_weight(data, sample_weight, error, match):
+    # Strings used to fail with NumPy's "could not convert string to float", naming nothing.
+    X, y, _, _ = data
+    for fit in (
+        lambda est: est.fit(X, y, sample_weight=sample_weight),
+        lambda est: est.partial_fit(X, y, classes=np.unique(y), sample_weight=sample_weight),
+    ):
+        with pytest.raises(error, match=match):
+            fit(LeNet5Classifier(**FAST))
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda Xv, yv: (Xv, yv[:50]), ValueError,
+         "validation_data: X_val has 100 images but y_val has 50 labels"),
+        (lambda Xv, yv: (Xv[:50], yv), ValueError,
+         "validation_data: X_val has 50 images but y_val has 100 labels"),
+        (lambda Xv, yv: (Xv.astype(str), yv), TypeError, "validation_data: X must hold numbers"),
+        (lambda Xv, yv: (Xv, yv.reshape(10, 10)), ValueError, "validation_data: y_val must be 1-d"),
+        (lambda Xv, yv: (np.full(Xv.shape, np.nan), yv), ValueError,
+         "validation_data: X contains NaN"),
+        (lambda Xv, yv: {"X": Xv, "y": yv}, ValueError, r"a pair \(X_val, y_val\)"),
+    ],
+    ids=["short-y", "short-X", "strings", "2d-y", "nan", "dict"],
+)
+def test_hostile_validation_data_names_validation_data(data, make, error, match):
+    X, y, X_val, y_val = data
+    with pytest.raises(error, match=match):
+        LeNet5Classifier(**FAST).fit(X, y, validation_data=make(X_val, y_val))
+
+
+@pytest.mark.parametrize("learning_rate", [float("inf"), float("nan"), -1e-3, 0.0])
+def test_learning_rates_that_are_no_rate_are_refused(data, learning_rate):
+    X, y, _, _ = data
+    with pytest.raises(ValueError, match="learning_rate must be a positive float"):
+        LeNet5Classifier(**FAST, learning_rate=learning_rate).fit(X, y)
+
+
+def test_numpy_scalars_are_numbers_for_every_parameter(data):
+    X, y, _, _ = data
+    est = LeNet5Classifier(
+        activation="relu", pooling="max", random_state=0,
+        epochs=np.int64(1), batch_size=np.int32(64), learning_rate=np.float32(1e-3),
+        validation_split=np.float64(0.0), class_weight={np.int64(0): np.float32(2.0)},
+        time_budget=np.float32(600),
+    )
+    est.fit(X[:100], y[:100], sample_weight=np.ones(100, np.float16))
+    assert est.history_.shape[0] == 1
