@@ -62,7 +62,10 @@ def trusted_types() -> list[str]:
     """The types to trust when loading a fashionnet classifier or pipeline with skops.
 
     Every registered estimator class and every transformer of
-    :mod:`fashionnet.preprocessing`, as skops names them. Pass the list as
+    :mod:`fashionnet.preprocessing`, as skops names them (a transformer
+    also by its public path, ``fashionnet.preprocessing.PixelScaler``, the
+    name that files written before the package was split into modules
+    hold). Pass the list as
     ``trusted=`` to :func:`skops.io.load` (or ``skops_trusted_types=`` to
     ``mlflow.sklearn.log_model``). Trusting them lets a file build these
     objects with the state it holds; their ``__setstate__`` loads the
@@ -81,12 +84,16 @@ def trusted_types() -> list[str]:
     >>> from fashionnet.models.skops_io import trusted_types
     >>> "fashionnet.models.lenet.LeNet5Classifier" in trusted_types()
     True
+    >>> "fashionnet.preprocessing.scaling.PixelScaler" in trusted_types()
+    True
     >>> "fashionnet.preprocessing.PixelScaler" in trusted_types()
     True
     """
     classes = list(estimator_classes().values())
     classes += [getattr(preprocessing, name) for name in preprocessing.__all__]
     names = {f"{cls.__module__}.{cls.__qualname__}" for cls in classes if inspect.isclass(cls)}
+    # The names of files written when fashionnet.preprocessing was one module.
+    names |= {f"{preprocessing.__name__}.{name}" for name in preprocessing.__all__}
     return sorted(names)
 
 

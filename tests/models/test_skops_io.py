@@ -102,3 +102,30 @@ def test_trusted_types_are_fashionnet_classes_only():
     names = trusted_types()
     assert names == sorted(names) and all(n.startswith("fashionnet.") for n in names)
     assert "fashionnet.models.transfer.TransferClassifier" in names
+
+
+def test_pixel_scaler_file_from_before_the_preprocessing_split_loads(small_test):
+    """A file written when fashionnet.preprocessing was one module names its classes by it."""
+    import io
+    import zipfile
+
+    from fashionnet.preprocessing import PixelScaler
+
+    X = small_test[0][:5]
+    scaler = PixelScaler().fit(X)
+    data = sio.dumps(scaler)
+    assert sio.get_untrusted_types(data=data) == ["fashionnet.preprocessing.scaling.PixelScaler"]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["schema.json"] = members["schema.json"].replace(
+        b'"fashionnet.preprocessing.scaling"', b'"fashionnet.preprocessing"'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    old = buffer.getvalue()
+    assert sio.get_untrusted_types(data=old) == ["fashionnet.preprocessing.PixelScaler"]
+    loaded = sio.loads(old, trusted=trusted_types())
+    assert type(loaded) is PixelScaler and loaded.get_params() == scaler.get_params()
+    np.testing.assert_array_equal(loaded.transform(X), scaler.transform(X))
