@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from fashionnet._backend import import_keras_quietly
+from fashionnet._checks import check_n_folds, check_real
 from fashionnet._ownership import check_target, json_file_has_key
-from fashionnet._validation import check_n_folds, check_real
 from fashionnet.registry import get_model, registered_models
 
 __all__ = ["main", "parse_param", "build_parser"]

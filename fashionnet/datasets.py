@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from fashionnet._io import atomic_write
-from fashionnet._validation import LABEL_COLUMN
+from fashionnet._validation import LABEL_COLUMN, pixel_columns
 from fashionnet.images import load_image_folder, load_images
 
 if TYPE_CHECKING:
@@ -264,10 +264,6 @@ def write_idx(path: str | os.PathLike, array: Any, *, compress: bool | None = No
 # --------------------------------------------------------------------------- CSV
 
 
-def _pixel_columns(n: int) -> list[str]:
-    return [f"pixel{i}" for i in range(1, n + 1)]
-
-
 def to_frame(X: Any, y: Any) -> pd.DataFrame:
     """Return images and labels as one DataFrame in the study's layout.
 
@@ -288,7 +284,7 @@ def to_frame(X: Any, y: Any) -> pd.DataFrame:
     table = np.empty((len(flat), flat.shape[1] + 1), dtype=np.uint8)
     table[:, 0] = y
     table[:, 1:] = flat
-    return pd.DataFrame(table, columns=[LABEL_COLUMN, *_pixel_columns(flat.shape[1])], copy=False)
+    return pd.DataFrame(table, columns=[LABEL_COLUMN, *pixel_columns(flat.shape[1])], copy=False)
 
 
 def read_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:

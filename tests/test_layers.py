@@ -18,7 +18,7 @@ relative or absolute. Each module is mapped to a layer by its dotted name
   4   models         ``models`` (the estimators, their persistence and export)
   3   data           ``audit``, ``preprocessing``, ``datasets``
   2   images         ``images``, ``callbacks``
-  1   leaf services  ``_io``, ``report``, ``_folds`` and the root package
+  1   leaf services  ``_io``, ``report``, ``_folds``, ``_checks`` and the root package
                      ``fashionnet`` (its ``__version__``; its public names load
                      lazily by string, PEP 562, so ``import fashionnet`` stays
                      cheap)
@@ -73,7 +73,13 @@ LAYERS: dict[int, tuple[str, tuple[str, ...]]] = {
     2: ("images", ("fashionnet.images", "fashionnet.callbacks")),
     1: (
         "leaf services",
-        ("fashionnet", "fashionnet._io", "fashionnet.report", "fashionnet._folds"),
+        (
+            "fashionnet",
+            "fashionnet._io",
+            "fashionnet.report",
+            "fashionnet._folds",
+            "fashionnet._checks",
+        ),
     ),
     0: (
         "primitives",

@@ -8,7 +8,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from fashionnet._validation import LABEL_COLUMN, _is_frame, check_real
+from fashionnet._checks import check_real
+from fashionnet._validation import LABEL_COLUMN, _is_frame
 
 from ._table import _as_table, _chunks
 from .columns import _correlation, _invalid_counts, _moments, _n_unique, _uint8_value_counts

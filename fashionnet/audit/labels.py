@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fashionnet._checks import check_n_folds, check_probabilities
 from fashionnet._folds import check_folds
-from fashionnet._validation import check_labels, check_n_folds, check_probabilities
+from fashionnet._validation import check_labels
 
 if TYPE_CHECKING:
     import pandas as pd

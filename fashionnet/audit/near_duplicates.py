@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fashionnet._validation import check_int, check_real
+from fashionnet._checks import check_int, check_real
 
 __all__ = ["NEAR_DUPLICATE_THRESHOLD"]
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fashionnet._validation import check_images, check_labels, check_real
+from fashionnet._checks import check_real
+from fashionnet._validation import check_images, check_labels
 
 if TYPE_CHECKING:
     import pandas as pd

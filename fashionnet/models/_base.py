@@ -68,14 +68,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._backend import tensorboard_callback
-from .._validation import (
-    as_pixel_array,
-    check_class_weight,
-    check_images,
-    check_labels,
-    check_sample_weight,
-    check_training_weights,
-)
+from .._checks import check_class_weight, check_sample_weight, check_training_weights
+from .._validation import as_pixel_array, check_images, check_labels
 from ._budget import (
     BudgetGuard,
     budget_facts,

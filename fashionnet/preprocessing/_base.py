@@ -21,8 +21,7 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from fashionnet._validation import check_images
-from fashionnet.datasets import _pixel_columns
+from fashionnet._validation import check_images, pixel_columns
 
 __all__ = ["_ImageTransformer", "_check_size", "_rows_per_chunk"]
 
@@ -216,7 +215,7 @@ class _ImageTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         if input_features is None:
             if fitted is not None:
                 return np.asarray(fitted, dtype=object)
-            return np.asarray(_pixel_columns(self.n_features_in_), dtype=object)
+            return np.asarray(pixel_columns(self.n_features_in_), dtype=object)
         names = np.asarray(input_features, dtype=object)
         if names.ndim != 1 or len(names) != self.n_features_in_:
             raise ValueError(

@@ -233,12 +233,19 @@ def test_file_exports_replace_their_own_and_create_missing_folders(lenet, tmp_pa
 
 @pytest.mark.parametrize(
     ("format", "keyword"),
-    [("onnx", "is_static"), ("onnx", "opset"), ("tf_saved_model", "opset_version"),
-     ("tf_saved_model", "verbos")],
+    [
+        ("onnx", "is_static"),
+        ("onnx", "opset"),
+        ("tf_saved_model", "opset_version"),
+        ("tf_saved_model", "verbos"),
+    ],
 )
 def test_a_keyword_the_format_does_not_take_is_refused(lenet, tmp_path, format, keyword):
     # Keras used to drop such keywords unread.
-    with pytest.raises(TypeError, match=rf"export\(format='{format}'\) does not take the "
-                       rf"keyword\(s\) \['{keyword}'\]"):
+    with pytest.raises(
+        TypeError,
+        match=rf"export\(format='{format}'\) does not take the "
+        rf"keyword\(s\) \['{keyword}'\]",
+    ):
         lenet.export(tmp_path / "model", format=format, **{keyword: 1})
     assert not list(tmp_path.iterdir())  # refused before anything is written

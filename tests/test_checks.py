@@ -10,17 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fashionnet._validation import (
+from fashionnet._checks import (
     InvalidParameterError,
     check_class_weight,
     check_int,
-    check_labels,
     check_n_folds,
     check_probabilities,
     check_real,
     check_sample_weight,
     check_training_weights,
 )
+from fashionnet._validation import check_labels
 
 NUMPY_REALS = [
     np.float16(2), np.float32(2.0), np.float64(2.0), np.int8(2), np.int64(2), np.uint8(2)
