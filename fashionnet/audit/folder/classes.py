@@ -146,7 +146,8 @@ def budgeted_probabilities(
     """Out-of-fold probabilities of ``estimator`` (LeNet-5 when None) on the thumbnails.
 
     With a budget and the default estimator, each fold's LeNet-5 trains the
-    epochs that fit in ``0.8 * budget / folds`` seconds (its ``time_budget``).
+    epochs that fit in ``0.65 * budget / folds`` seconds (its ``time_budget``;
+    the rest is left for predicting, cleanlab and the overrun of a last epoch).
     Returns the probabilities (columns in sorted label order) and the facts
     of the stage (estimator, folds, epochs, seconds).
     """
@@ -157,7 +158,7 @@ def budgeted_probabilities(
 
         params = dict(_LENET, epochs=epochs, random_state=random_state, verbose=0)
         if budget is not None:
-            params["time_budget"] = 0.8 * float(budget) / folds
+            params["time_budget"] = 0.65 * float(budget) / folds
         estimator = get_model("lenet5").make(**params)
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
