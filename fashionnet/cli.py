@@ -151,6 +151,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--folds", type=int, default=3, metavar="K", help="folds (3)")
     audit.add_argument("--top", type=int, default=10, metavar="N", help="rows per table (10)")
+    audit.add_argument(
+        "--out", metavar="DIR", help="image folder: write issues.csv, report.html and report.md"
+    )
+    audit.add_argument(
+        "--test", metavar="PATH", help="image folder: a test folder to check for leakage into"
+    )
+    audit.add_argument(
+        "--budget",
+        type=_budget_argument,
+        default=120.0,
+        metavar="SECONDS",
+        help="image folder: time budget of the --label-issues stage (120; 'none': --epochs)",
+    )
 
     train = sub.add_parser(
         "train",
@@ -311,7 +324,39 @@ def _read_path(path: str) -> tuple[Any, Any]:
     return X, y
 
 
+def _is_image_folder(path: str) -> bool:
+    """A folder of class sub-folders (not one holding Fashion-MNIST's IDX or CSV files)."""
+    p = Path(path).expanduser()
+    names = ("train-images-idx3-ubyte.gz", "train-images-idx3-ubyte", "fashion-mnist_train.csv")
+    if not p.is_dir() or any((p / name).is_file() for name in names):
+        return False
+    return any(c.is_dir() and not c.name.startswith(".") for c in p.iterdir())
+
+
+def _cmd_audit_folder(args: argparse.Namespace) -> int:
+    from fashionnet.audit import FolderAuditor
+    from fashionnet.rendering import frame_to_markdown
+
+    budget = 120.0 if args.budget == "default" else args.budget
+    auditor = FolderAuditor(
+        label_issues=args.label_issues,
+        budget=budget,
+        folds=args.folds,
+        epochs=args.epochs,
+        near_threshold=args.threshold,
+    ).fit(args.path, args.test)
+    print(frame_to_markdown(auditor.summary_, floatfmt=".4g"))
+    if args.out:
+        out = auditor.save(args.out, top=args.top)
+        print(f"\nwrote {out / 'issues.csv'}, {out / 'report.html'} and {out / 'report.md'}")
+    return 0
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
+    if args.path is not None and _is_image_folder(args.path):
+        return _cmd_audit_folder(args)
+    if args.out or args.test:
+        raise UsageError("--out and --test need PATH to be a folder with one sub-folder per class")
     if args.path is None:
         from fashionnet.datasets import load_fashion_mnist
 

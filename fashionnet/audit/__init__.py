@@ -7,6 +7,11 @@ and class balance on the study's 60000 x 785 DataFrame or on image arrays,
 and :meth:`DataAuditor.report` returns an :class:`AuditReport` to print,
 tabulate or save as JSON.
 
+A user's own folder of images (one sub-folder per class, any size and
+colour): :class:`FolderAuditor` and :func:`audit_folder`
+(:mod:`~fashionnet.audit.folder`) check image quality, duplicates, leakage
+into a test folder, label errors and weak classes, and write a report.
+
 Beyond the study, what those checks cannot see on this data:
 
 - :meth:`DataAuditor.near_duplicates` -- pairs of near-identical images
@@ -29,6 +34,7 @@ statistics), :mod:`~fashionnet.audit.duplicates` (exact duplicates),
 from .auditor import DataAuditor
 from .columns import correlation_matrix
 from .duplicates import Deduplicated
+from .folder import FolderAuditor, audit_folder
 from .labels import label_issues, out_of_fold_probabilities
 from .near_duplicates import NEAR_DUPLICATE_THRESHOLD
 from .outliers import class_outliers, odd_images
@@ -36,6 +42,8 @@ from .report import AuditReport
 
 __all__ = [
     "DataAuditor",
+    "FolderAuditor",
+    "audit_folder",
     "AuditReport",
     "Deduplicated",
     "correlation_matrix",
