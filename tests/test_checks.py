@@ -36,7 +36,10 @@ def test_every_real_number_is_a_number(value):
 
 
 @pytest.mark.parametrize(
-    "value", ["2", b"2", None, [2.0], np.array([2.0]), True, np.bool_(True), 2j, object()], ids=repr
+    "value",
+    ["2", b"2", None, [2.0], np.array([2.0]), True, np.bool_(True), 2j, object()],
+    # repr of a bare object() holds its address, which differs between xdist workers
+    ids=lambda v: type(v).__name__ if type(v) is object else repr(v),
 )
 def test_what_is_not_a_number_is_refused_by_name(value):
     with pytest.raises(InvalidParameterError, match=r"threshold must be a distance >= 0; got"):
