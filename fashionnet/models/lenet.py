@@ -8,8 +8,10 @@ from typing import Any
 import keras
 import numpy as np
 
-from ._base import FashionNetClassifier, pixel_moments
+from ._base import FashionNetClassifier
+from ._inputs import pixel_moments
 from ._layers import image_preprocessing
+from ._params import Param, declare, is_bool
 
 __all__ = ["LeNet5Classifier"]
 
@@ -17,6 +19,14 @@ _POOLING = {"avg": keras.layers.AveragePooling2D, "max": keras.layers.MaxPooling
 
 #: LeNet-5 reads 32 x 32 images; Fashion-MNIST's 28 x 28 get a 2-pixel border.
 INPUT_SIZE = 32
+
+
+def _is_activation(name: Any) -> bool:
+    try:
+        keras.activations.get(name)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 class LeNet5Classifier(FashionNetClassifier):
@@ -59,43 +69,61 @@ class LeNet5Classifier(FashionNetClassifier):
         Keras config dict (``{"class_name": "SGD", "config": {"momentum": 0.9}}``).
     validation_split : float, default=0.0
         Fraction of the training images, taken from the end, held out for
-        validation at every epoch.
+        validation at every epoch (Keras' ``validation_split``).
     early_stopping : int or None, default=None
-        Patience in epochs; stops when the monitored loss (``val_loss`` with
-        validation data, else ``loss``) stops improving and restores the
-        best weights.
+        Patience in epochs. Training stops when the monitored loss
+        (``val_loss`` with validation data, else ``loss``) has not improved
+        for that many epochs, and the best weights are restored.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for ``fit``.
     log_dir : str, path or None, default=None
-        Directory for TensorBoard logs.
+        Directory for TensorBoard logs: Keras' ``TensorBoard`` callback on
+        the TensorFlow backend, tensorboardX's writer on JAX and PyTorch;
+        where neither is installed they are skipped with one warning.
     csv_log : str, path or None, default=None
-        File where Keras' CSVLogger writes one row per epoch.
+        File where Keras' ``CSVLogger`` writes one row per epoch.
     random_state : int, numpy.random.RandomState or None, default=None
-        Seed of initialisation and shuffling: with a fixed seed, two fits on
-        the same data give identical predictions.
+        Seed of everything random in a fit: the initial weights, the
+        shuffling, and dropout or augmentation where the network has them.
+        With a fixed seed two fits on the same data give identical predictions.
     verbose : int, default=0
-        Keras progress output during ``fit`` (0, 1 or 2).
+        Keras progress output during ``fit``: 0 silent, 1 progress bar,
+        2 one line per epoch.
     dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16", "auto"} or None, default=None
-        Mixed precision: the Keras dtype policy the network is built with
-        (the output layer stays float32). ``"auto"`` computes in bfloat16
-        where the device does so in hardware (CPUs with AVX512_BF16 or AMX on
-        TensorFlow, GPUs from compute capability 8.0), in float32 elsewhere.
-        None uses Keras' global policy, float32 unless changed. Saved models
-        keep the policy they were built with (``dtype_policy_``).
+        Mixed precision: the Keras dtype policy the network is built with.
+        The mixed policies keep the weights in float32 and compute in
+        bfloat16 or float16 (GPUs; the loss is scaled automatically); the
+        output layer stays float32, so the probabilities are float32 and sum
+        to 1. ``"auto"`` computes in bfloat16 where the device does so in
+        hardware (:func:`fashionnet._backend.bfloat16_is_native`: CPUs with
+        AVX512_BF16 or AMX on TensorFlow, GPUs from compute capability 8.0),
+        in float32 elsewhere. None uses Keras' global policy at fit time,
+        float32 unless changed. The global policy is left as it was; saved
+        models keep the policy they were built with (``dtype_policy_``).
     class_weight : dict, "balanced" or None, default=None
-        Weight of each class in the loss, as in scikit-learn (a dict from
-        class to weight, classes left out weigh 1; ``"balanced"``:
-        ``n_samples / (n_classes * count)``), multiplied into
-        ``sample_weight``.
+        Weight of each class in the loss, as in scikit-learn: a dict maps a
+        class to its weight (classes left out weigh 1); ``"balanced"`` weighs
+        each class by ``n_samples / (n_classes * count)``, its count being
+        the sum of its ``sample_weight``. Multiplied into ``sample_weight``;
+        the validation loss is not weighted.
     warm_start : bool, default=False
-        A second :meth:`fit` goes on training the fitted network for
-        ``epochs`` more epochs (fresh optimizer, ``history_`` appended)
-        instead of building a new one.
+        When fitted, :meth:`fit` goes on training the fitted network for
+        ``epochs`` more epochs, with a fresh optimizer (and learning-rate
+        schedule), appending to ``history_``, as scikit-learn's warm start.
+        The classes and the image shape must be those of the first fit, and
+        the parameters that shape the network must not have changed (a
+        ``ValueError`` names them); False builds a new network at every fit.
     time_budget : float or None, default=None
-        Seconds of wall time for the whole ``fit``: the steps of the network
-        are timed on this machine first, then it trains the most epochs (up
-        to ``epochs``) that end within the budget, its learning-rate schedule
-        laid out over them (``epochs_``, ``budget_``). None trains ``epochs``.
+        Seconds of wall time for the whole ``fit`` (validation, building,
+        training). Fit first times a few training steps of the network on
+        this machine, then trains the most epochs, up to ``epochs``, that end
+        within the budget, with the learning-rate schedule laid out over
+        them: the same fit as ``epochs=epochs_``, whatever this machine's
+        speed (``epochs_``, ``budget_``). Should the machine slow down so
+        much that an epoch would end more than 10 % past the budget, training
+        stops at the end of the epoch before and ``budget_["cut"]`` says so.
+        A budget too short for one epoch trains one, with a warning.
+        ``partial_fit`` ignores it. None trains ``epochs`` epochs.
 
     Attributes
     ----------
@@ -154,6 +182,19 @@ class LeNet5Classifier(FashionNetClassifier):
     """
 
     _fitted_scalars = ("pixel_mean_", "pixel_std_")
+    _declared_params = declare(
+        Param(
+            "activation",
+            _is_activation,
+            message=(
+                "{estimator}: activation={value!r} is not a Keras activation; use e.g. 'tanh', "
+                "'relu' or 'elu'."
+            ),
+        ),
+        Param("pooling", lambda v: v in _POOLING, "'avg' or 'max'"),
+        Param("standardize", is_bool, "True or False"),
+        base=FashionNetClassifier._declared_params,
+    )
 
     def __init__(
         self,
@@ -197,24 +238,6 @@ class LeNet5Classifier(FashionNetClassifier):
         self.activation = activation
         self.pooling = pooling
         self.standardize = standardize
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        if not isinstance(self.standardize, (bool, np.bool_)):
-            raise ValueError(
-                f"LeNet5Classifier: standardize must be True or False; got {self.standardize!r}."
-            )
-        if self.pooling not in _POOLING:
-            raise ValueError(
-                f"LeNet5Classifier: pooling must be 'avg' or 'max'; got {self.pooling!r}."
-            )
-        try:
-            keras.activations.get(self.activation)
-        except (ValueError, TypeError):
-            raise ValueError(
-                f"LeNet5Classifier: activation={self.activation!r} is not a Keras "
-                "activation; use e.g. 'tanh', 'relu' or 'elu'."
-            ) from None
 
     def _learn_input_statistics(self, X: np.ndarray) -> None:
         for name in self._fitted_scalars:  # a refit must not keep stale moments

@@ -28,11 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .._io import atomic_write, private_name, remove_stale
 from .._ownership import check_target, zip_has_member
 from ..registry import estimator_classes
+from ._params import Param, network_params
+from ._precision import dtype_policy_scope
+from ._state import fitted_state, restore_fitted_state
 
 __all__ = [
     "save_model",
@@ -114,8 +116,7 @@ def save_model(
         folder = not path.name or path.is_dir()
         hint = path / "model.keras" if folder else path.with_suffix(".keras")
         raise ValueError(
-            f"save to a .keras file (Keras' native format); got {str(path)!r}. "
-            f"Try {str(hint)!r}."
+            f"save to a .keras file (Keras' native format); got {str(path)!r}. Try {str(hint)!r}."
         )
     state = _state(estimator)
     state["fitted"]["class_names"] = _check_class_names(class_names, estimator.classes_)
@@ -187,7 +188,6 @@ def load_model(path: str | os.PathLike) -> Any:
     import keras
 
     from . import _layers  # noqa: F401  (registers the custom layers)
-    from ._base import _dtype_policy
 
     path = Path(path)
     if not path.is_file():
@@ -202,7 +202,7 @@ def load_model(path: str | os.PathLike) -> Any:
         # Safe mode: a config asking for Python code (a Lambda layer) is refused.
         # Under its policy, the model is compiled as it was saved (mixed_float16
         # wraps the optimizer in loss scaling, whose state the file holds).
-        with _dtype_policy(estimator.dtype_policy_):
+        with dtype_policy_scope(estimator.dtype_policy_):
             estimator.model_ = keras.saving.load_model(path, safe_mode=True)
     except (*_ARCHIVE_ERRORS, TypeError, KeyError, IndexError, AttributeError) as exc:
         raise _damaged(path, "Keras cannot rebuild the network from it", exc) from exc
@@ -349,55 +349,34 @@ def _restore_estimator(state: dict) -> Any:
     if state.get("estimator") not in classes:
         raise ValueError(f"unknown estimator {state.get('estimator')!r}")
     cls = classes[state["estimator"]]
+    declared = _declared(cls)
     allowed = set(cls._get_param_names())
-    params = {k: v for k, v in state["params"].items() if k in allowed}
-    if isinstance(params.get("class_weight"), list):  # saved as pairs: JSON keys are text
-        params["class_weight"] = {_key(k): float(w) for k, w in params["class_weight"]}
+    params = {}
+    for name, value in state["params"].items():
+        if name in allowed:
+            param = declared.get(name)
+            params[name] = (
+                value if param is None or param.from_json is None else param.from_json(value)
+            )
     estimator = cls(**params)
-    fitted = state["fitted"]
-    estimator.classes_ = np.asarray(fitted["classes"], dtype=fitted["classes_dtype"])
-    estimator.n_classes_ = int(estimator.classes_.shape[0])
-    estimator.n_features_in_ = int(fitted["n_features_in"])
-    estimator.image_shape_ = tuple(fitted["image_shape"])
-    estimator.input_shape_ = tuple(fitted["input_shape"])
-    estimator.input_dtype_ = fitted["input_dtype"]
-    if fitted.get("feature_names_in") is not None:
-        estimator.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
-    for name, value in fitted.get("scalars", {}).items():
-        if name in cls._fitted_scalars:
-            setattr(estimator, name, float(value))
-    # Files written before the background was recorded do not know it.
-    estimator.background_ = fitted.get("background")
-    # Files written before mixed precision existed were float32.
-    estimator.dtype_policy_ = fitted.get("dtype_policy", "float32")
-    history = pd.DataFrame(fitted["history"])
-    history.index.name = "epoch"
-    estimator.history_ = history
-    # Files written before time budgets planned the epochs they were given.
-    estimator.epochs_ = int(fitted.get("epochs", estimator.epochs))
-    if fitted.get("budget") is not None:
-        estimator.budget_ = dict(fitted["budget"])
+    restore_fitted_state(estimator, state["fitted"])
     if hasattr(cls, "_restore_fitted"):
         estimator._restore_fitted()
-    estimator._built_with = estimator._network_params()  # what a warm start compares
+    estimator._built_with = network_params(estimator)  # what a warm start compares
     return estimator
 
 
 def _state(estimator: Any) -> dict:
-    from ..callbacks import ProgressBar
-
+    declared = _declared(type(estimator))
     params, dropped = {}, []
     for name, value in estimator.get_params(deep=False).items():
-        if name == "callbacks" and value is not None:
-            # Progress bars are display only: leave them out without a word.
-            value = [c for c in value if not isinstance(c, ProgressBar)] or None
+        param = declared.get(name)
+        if param is not None and param.to_json is not None:
+            value = param.to_json(value)
         if isinstance(value, os.PathLike):
             value = os.fspath(value)
         if isinstance(value, tuple):
             value = list(value)
-        if name == "class_weight" and isinstance(value, dict):
-            # JSON would turn class 0 into "0": keep the keys' types as pairs.
-            value = [[_plain(k), float(w)] for k, w in value.items()]
         if _is_json(value):
             params[name] = value
         else:
@@ -409,45 +388,18 @@ def _state(estimator: Any) -> dict:
             UserWarning,
             stacklevel=3,
         )
-    history = estimator.history_.reset_index(drop=True)
     return {
         "format": FORMAT,
         "estimator": type(estimator).__name__,
         "fashionnet_version": _version(),
         "params": params,
-        "fitted": {
-            "classes": estimator.classes_.tolist(),
-            "classes_dtype": estimator.classes_.dtype.str,
-            "n_features_in": int(estimator.n_features_in_),
-            "image_shape": list(estimator.image_shape_),
-            "input_shape": list(estimator.input_shape_),
-            "input_dtype": estimator.input_dtype_,
-            "dtype_policy": estimator.dtype_policy_,
-            "background": getattr(estimator, "background_", None),
-            "feature_names_in": (
-                estimator.feature_names_in_.tolist()
-                if hasattr(estimator, "feature_names_in_")
-                else None
-            ),
-            "history": {col: [float(v) for v in history[col]] for col in history.columns},
-            "epochs": int(getattr(estimator, "epochs_", estimator.epochs)),
-            "budget": getattr(estimator, "budget_", None),
-            "scalars": {
-                name: float(getattr(estimator, name))
-                for name in estimator._fitted_scalars
-                if hasattr(estimator, name)
-            },
-        },
+        "fitted": fitted_state(estimator),
     }
 
 
-def _plain(value: Any) -> Any:
-    """A NumPy scalar as the Python number or string it holds."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _key(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+def _declared(cls: type) -> dict[str, Param]:
+    """The parameter declarations of ``cls`` (:mod:`fashionnet.models._params`)."""
+    return dict(getattr(cls, "_declared_params", {}))
 
 
 def _is_json(value: Any) -> bool:

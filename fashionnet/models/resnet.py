@@ -10,14 +10,17 @@ ten views), chosen for accuracy per second of a CPU.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
 import keras
 import numpy as np
 
-from ._base import FashionNetClassifier, _is_int, _is_real, pixel_moments
+from ._base import FashionNetClassifier
+from ._inputs import pixel_moments
 from ._layers import augmentation_layers, image_preprocessing, mirror_images, shift_images
+from ._params import TRAINING, Param, declare, is_bool, is_int, is_real
 
 __all__ = ["ResNetClassifier", "residual_network"]
 
@@ -26,14 +29,16 @@ __all__ = ["ResNetClassifier", "residual_network"]
 _TRAINING_SHIFT = 0.1
 
 
+def _unit_interval(value: Any) -> bool:
+    return is_real(value) and 0 <= value < 1
+
+
 def _l2(weight_decay: float):
     """The L2 penalty whose gradient is ``weight_decay * w`` (PyTorch's SGD weight decay)."""
     return keras.regularizers.L2(weight_decay / 2) if weight_decay else None
 
 
-def residual_network(
-    x, *, width: int = 16, depth: int = 1, weight_decay: float = 0.0
-):
+def residual_network(x, *, width: int = 16, depth: int = 1, weight_decay: float = 0.0):
     """Stack the residual body on preprocessed images; return the pooled features.
 
     The layout of the "ResNet-9" that Myrtle.ai's DAWNBench entries train
@@ -188,44 +193,64 @@ class ResNetClassifier(FashionNetClassifier):
         Keras config dict (``{"class_name": "SGD", "config": {"momentum": 0.9}}``).
     validation_split : float, default=0.0
         Fraction of the training images, taken from the end, held out for
-        validation at every epoch.
+        validation at every epoch (Keras' ``validation_split``).
     early_stopping : int or None, default=None
-        Patience in epochs; restores the best weights.
+        Patience in epochs. Training stops when the monitored loss
+        (``val_loss`` with validation data, else ``loss``) has not improved
+        for that many epochs, and the best weights are restored.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for ``fit``.
     log_dir : str, path or None, default=None
-        Directory for TensorBoard logs.
+        Directory for TensorBoard logs: Keras' ``TensorBoard`` callback on
+        the TensorFlow backend, tensorboardX's writer on JAX and PyTorch;
+        where neither is installed they are skipped with one warning.
     csv_log : str, path or None, default=None
-        File where Keras' CSVLogger writes one row per epoch.
+        File where Keras' ``CSVLogger`` writes one row per epoch.
     random_state : int, numpy.random.RandomState or None, default=None
-        Seed of initialisation, augmentation and shuffling: with a fixed
-        seed, two fits on the same data give identical predictions.
+        Seed of everything random in a fit: the initial weights, the
+        shuffling, and dropout or augmentation where the network has them.
+        With a fixed seed two fits on the same data give identical predictions.
     verbose : int, default=0
-        Keras progress output during ``fit`` (0, 1 or 2).
+        Keras progress output during ``fit``: 0 silent, 1 progress bar,
+        2 one line per epoch.
     dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16", "auto"} or None, default="auto"
-        Mixed precision: the Keras dtype policy the network is built with
-        (the output layer stays float32). ``"auto"`` computes in bfloat16
-        where the device does so in hardware (CPUs with AVX512_BF16 or AMX on
-        TensorFlow, GPUs from compute capability 8.0), in float32 elsewhere.
-        None uses Keras' global policy, float32 unless changed. Saved models
-        keep the policy they were built with (``dtype_policy_``). The
-        recipe's ``"auto"`` trained 1.1 to 1.5 times faster than float32
+        Mixed precision: the Keras dtype policy the network is built with.
+        The mixed policies keep the weights in float32 and compute in
+        bfloat16 or float16 (GPUs; the loss is scaled automatically); the
+        output layer stays float32, so the probabilities are float32 and sum
+        to 1. ``"auto"`` computes in bfloat16 where the device does so in
+        hardware (:func:`fashionnet._backend.bfloat16_is_native`: CPUs with
+        AVX512_BF16 or AMX on TensorFlow, GPUs from compute capability 8.0),
+        in float32 elsewhere. None uses Keras' global policy at fit time,
+        float32 unless changed. The global policy is left as it was; saved
+        models keep the policy they were built with (``dtype_policy_``).
+        The recipe's ``"auto"`` trained 1.1 to 1.5 times faster than float32
         on an AMX CPU at the same accuracy (user guide); ``"float32"`` computes
         alike on every machine.
     class_weight : dict, "balanced" or None, default=None
-        Weight of each class in the loss, as in scikit-learn (a dict from
-        class to weight, classes left out weigh 1; ``"balanced"``:
-        ``n_samples / (n_classes * count)``), multiplied into
-        ``sample_weight``.
+        Weight of each class in the loss, as in scikit-learn: a dict maps a
+        class to its weight (classes left out weigh 1); ``"balanced"`` weighs
+        each class by ``n_samples / (n_classes * count)``, its count being
+        the sum of its ``sample_weight``. Multiplied into ``sample_weight``;
+        the validation loss is not weighted.
     warm_start : bool, default=False
-        A second :meth:`fit` goes on training the fitted network for
-        ``epochs`` more epochs (fresh optimizer, ``history_`` appended)
-        instead of building a new one.
+        When fitted, :meth:`fit` goes on training the fitted network for
+        ``epochs`` more epochs, with a fresh optimizer (and learning-rate
+        schedule), appending to ``history_``, as scikit-learn's warm start.
+        The classes and the image shape must be those of the first fit, and
+        the parameters that shape the network must not have changed (a
+        ``ValueError`` names them); False builds a new network at every fit.
     time_budget : float or None, default=None
-        Seconds of wall time for the whole ``fit``: the steps of the network
-        are timed on this machine first, then it trains the most epochs (up
-        to ``epochs``) that end within the budget, its learning-rate schedule
-        laid out over them (``epochs_``, ``budget_``). None trains ``epochs``.
+        Seconds of wall time for the whole ``fit`` (validation, building,
+        training). Fit first times a few training steps of the network on
+        this machine, then trains the most epochs, up to ``epochs``, that end
+        within the budget, with the learning-rate schedule laid out over
+        them: the same fit as ``epochs=epochs_``, whatever this machine's
+        speed (``epochs_``, ``budget_``). Should the machine slow down so
+        much that an epoch would end more than 10 % past the budget, training
+        stops at the end of the epoch before and ``budget_["cut"]`` says so.
+        A budget too short for one epoch trains one, with a warning.
+        ``partial_fit`` ignores it. None trains ``epochs`` epochs.
 
     Attributes
     ----------
@@ -291,7 +316,27 @@ class ResNetClassifier(FashionNetClassifier):
     """
 
     _fitted_scalars = ("pixel_mean_", "pixel_std_")
-    _training_params = ("tta", "tta_shift", "label_smoothing", "warmup", "momentum")
+    # tta, tta_shift, label_smoothing, warmup and momentum shape the training
+    # or the prediction, not the network: a warm start may change them.
+    _declared_params = declare(
+        Param("width", lambda v: is_int(v) and v >= 1, "an integer >= 1"),
+        Param("depth", lambda v: is_int(v) and v >= 0, "an integer >= 0"),
+        Param("augment", is_bool, "True or False"),
+        Param("erasing", lambda v: is_real(v) and 0 <= v <= 1, "a probability in [0, 1]"),
+        Param("tta", is_bool, "True or False", role=TRAINING),
+        Param(
+            "tta_shift", lambda v: is_int(v) and v >= 0, "an integer >= 0 (pixels)", role=TRAINING
+        ),
+        Param("label_smoothing", _unit_interval, "a float in [0, 1)", role=TRAINING),
+        Param(
+            "weight_decay",
+            lambda v: is_real(v) and math.isfinite(v) and v >= 0,
+            "a finite float >= 0",
+        ),
+        Param("warmup", _unit_interval, "a float in [0, 1)", role=TRAINING),
+        Param("momentum", _unit_interval, "a float in [0, 1)", role=TRAINING),
+        base=FashionNetClassifier._declared_params,
+    )
 
     def __init__(
         self,
@@ -351,39 +396,6 @@ class ResNetClassifier(FashionNetClassifier):
         self.momentum = momentum
 
     # ------------------------------------------------------------------ #
-    # validation
-    # ------------------------------------------------------------------ #
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        name = type(self).__name__
-        if not _is_int(self.width) or self.width < 1:
-            raise ValueError(f"{name}: width must be an integer >= 1; got {self.width!r}.")
-        if not _is_int(self.depth) or self.depth < 0:
-            raise ValueError(f"{name}: depth must be an integer >= 0; got {self.depth!r}.")
-        if not _is_int(self.tta_shift) or self.tta_shift < 0:
-            raise ValueError(
-                f"{name}: tta_shift must be an integer >= 0 (pixels); got {self.tta_shift!r}."
-            )
-        for param in ("augment", "tta"):
-            if not isinstance(getattr(self, param), (bool, np.bool_)):
-                raise ValueError(
-                    f"{name}: {param} must be True or False; got {getattr(self, param)!r}."
-                )
-        for param in ("label_smoothing", "warmup", "momentum"):
-            value = getattr(self, param)
-            if not (_is_real(value) and 0 <= value < 1):
-                raise ValueError(f"{name}: {param} must be a float in [0, 1); got {value!r}.")
-        if not (_is_real(self.erasing) and 0 <= self.erasing <= 1):
-            raise ValueError(
-                f"{name}: erasing must be a probability in [0, 1]; got {self.erasing!r}."
-            )
-        if not (_is_real(self.weight_decay) and 0 <= self.weight_decay < float("inf")):
-            raise ValueError(
-                f"{name}: weight_decay must be a finite float >= 0; got {self.weight_decay!r}."
-            )
-
-    # ------------------------------------------------------------------ #
     # building
     # ------------------------------------------------------------------ #
 
@@ -417,7 +429,7 @@ class ResNetClassifier(FashionNetClassifier):
     def _make_optimizer(self, steps_per_epoch: int, epochs: int):
         optimizer = super()._make_optimizer(steps_per_epoch, epochs)
         config = optimizer.get_config()
-        if _is_real(self.learning_rate):
+        if is_real(self.learning_rate):
             config["learning_rate"] = self._schedule(steps_per_epoch * epochs)
         if isinstance(optimizer, keras.optimizers.SGD) and not isinstance(
             self.optimizer, keras.optimizers.Optimizer
@@ -458,7 +470,5 @@ class ResNetClassifier(FashionNetClassifier):
         rows = min(self.tta_shift, int(_TRAINING_SHIFT * height))
         cols = min(self.tta_shift, int(_TRAINING_SHIFT * width))
         return [
-            shift
-            for shift in ((rows, 0), (-rows, 0), (0, cols), (0, -cols))
-            if shift != (0, 0)
+            shift for shift in ((rows, 0), (-rows, 0), (0, cols), (0, -cols)) if shift != (0, 0)
         ]

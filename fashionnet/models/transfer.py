@@ -20,8 +20,9 @@ import keras
 import numpy as np
 
 from . import _feature_cache
-from ._base import FashionNetClassifier, _is_int, _is_real
+from ._base import FashionNetClassifier
 from ._layers import BackbonePreprocess, image_preprocessing
+from ._params import TRAINING, Param, anything, declare, is_int, is_real
 
 __all__ = ["Backbone", "BACKBONES", "get_backbone", "TransferClassifier", "clear_feature_cache"]
 
@@ -140,6 +141,32 @@ def get_backbone(name: str) -> Backbone:
     )
 
 
+def _head_layers(spec: Backbone, head: Any, dropout: Any) -> list:
+    """The head's items: ``head`` or the backbone's, their rates replaced by ``dropout``."""
+    head = spec.head if head is None else head
+    if isinstance(head, (str, bytes)) or not hasattr(head, "__iter__"):
+        raise ValueError(
+            f"TransferClassifier: head must be a sequence such as (256, 0.2, 64); got {head!r}."
+        )
+    items = list(head)
+    if dropout is not None:
+        items = [float(dropout) if isinstance(i, float) else i for i in items]
+    return items
+
+
+def _valid_head(head: Any, backbone: str, dropout: Any) -> bool:
+    """Accept a head of units and rates; refuse the first bad item, naming it."""
+    for item in _head_layers(get_backbone(backbone), head, dropout):
+        valid_units = is_int(item) and item >= 1
+        valid_rate = isinstance(item, float) and 0 <= item < 1
+        if not (valid_units or valid_rate):
+            raise ValueError(
+                "TransferClassifier: head items must be units (int >= 1) or dropout "
+                f"rates (float in [0, 1)); got {item!r} in head={head!r}."
+            )
+    return True
+
+
 class TransferClassifier(FashionNetClassifier):
     """Fine-tune an ImageNet backbone with a dense head, as a scikit-learn classifier.
 
@@ -183,7 +210,7 @@ class TransferClassifier(FashionNetClassifier):
         training step (e.g. ``CosineDecay``, or its Keras config dict, so that a
         study profile stays plain data); None keeps the optimizer's.
     batch_size : int, default=128
-        Images per gradient step (the study's 128).
+        Images per gradient step.
     epochs : int, default=5
         Passes over the training data.
     optimizer : str, keras.optimizers.Optimizer or its class, default="adam"
@@ -191,40 +218,61 @@ class TransferClassifier(FashionNetClassifier):
         Keras config dict (``{"class_name": "SGD", "config": {"momentum": 0.9}}``).
     validation_split : float, default=0.0
         Fraction of the training images, taken from the end, held out for
-        validation at every epoch.
+        validation at every epoch (Keras' ``validation_split``).
     early_stopping : int or None, default=None
-        Patience in epochs; restores the best weights.
+        Patience in epochs. Training stops when the monitored loss
+        (``val_loss`` with validation data, else ``loss``) has not improved
+        for that many epochs, and the best weights are restored.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for ``fit``.
     log_dir : str, path or None, default=None
-        Directory for TensorBoard logs.
+        Directory for TensorBoard logs: Keras' ``TensorBoard`` callback on
+        the TensorFlow backend, tensorboardX's writer on JAX and PyTorch;
+        where neither is installed they are skipped with one warning.
     csv_log : str, path or None, default=None
-        File where Keras' CSVLogger writes one row per epoch.
+        File where Keras' ``CSVLogger`` writes one row per epoch.
     random_state : int, numpy.random.RandomState or None, default=None
-        Seed of initialisation, dropout and shuffling.
+        Seed of everything random in a fit: the initial weights, the
+        shuffling, and dropout or augmentation where the network has them.
+        With a fixed seed two fits on the same data give identical predictions.
     verbose : int, default=0
-        Keras progress output during ``fit`` (0, 1 or 2).
+        Keras progress output during ``fit``: 0 silent, 1 progress bar,
+        2 one line per epoch.
     dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16", "auto"} or None, default=None
-        Mixed precision: the Keras dtype policy the network is built with
-        (the output layer stays float32). ``"auto"`` computes in bfloat16
-        where the device does so in hardware (CPUs with AVX512_BF16 or AMX on
-        TensorFlow, GPUs from compute capability 8.0), in float32 elsewhere.
-        None uses Keras' global policy, float32 unless changed. Saved models
-        keep the policy they were built with (``dtype_policy_``).
+        Mixed precision: the Keras dtype policy the network is built with.
+        The mixed policies keep the weights in float32 and compute in
+        bfloat16 or float16 (GPUs; the loss is scaled automatically); the
+        output layer stays float32, so the probabilities are float32 and sum
+        to 1. ``"auto"`` computes in bfloat16 where the device does so in
+        hardware (:func:`fashionnet._backend.bfloat16_is_native`: CPUs with
+        AVX512_BF16 or AMX on TensorFlow, GPUs from compute capability 8.0),
+        in float32 elsewhere. None uses Keras' global policy at fit time,
+        float32 unless changed. The global policy is left as it was; saved
+        models keep the policy they were built with (``dtype_policy_``).
     class_weight : dict, "balanced" or None, default=None
-        Weight of each class in the loss, as in scikit-learn (a dict from
-        class to weight, classes left out weigh 1; ``"balanced"``:
-        ``n_samples / (n_classes * count)``), multiplied into
-        ``sample_weight``.
+        Weight of each class in the loss, as in scikit-learn: a dict maps a
+        class to its weight (classes left out weigh 1); ``"balanced"`` weighs
+        each class by ``n_samples / (n_classes * count)``, its count being
+        the sum of its ``sample_weight``. Multiplied into ``sample_weight``;
+        the validation loss is not weighted.
     warm_start : bool, default=False
-        A second :meth:`fit` goes on training the fitted network for
-        ``epochs`` more epochs (fresh optimizer, ``history_`` appended)
-        instead of building a new one.
+        When fitted, :meth:`fit` goes on training the fitted network for
+        ``epochs`` more epochs, with a fresh optimizer (and learning-rate
+        schedule), appending to ``history_``, as scikit-learn's warm start.
+        The classes and the image shape must be those of the first fit, and
+        the parameters that shape the network must not have changed (a
+        ``ValueError`` names them); False builds a new network at every fit.
     time_budget : float or None, default=None
-        Seconds of wall time for the whole ``fit``: the steps of the network
-        are timed on this machine first, then it trains the most epochs (up
-        to ``epochs``) that end within the budget, its learning-rate schedule
-        laid out over them (``epochs_``, ``budget_``). None trains ``epochs``.
+        Seconds of wall time for the whole ``fit`` (validation, building,
+        training). Fit first times a few training steps of the network on
+        this machine, then trains the most epochs, up to ``epochs``, that end
+        within the budget, with the learning-rate schedule laid out over
+        them: the same fit as ``epochs=epochs_``, whatever this machine's
+        speed (``epochs_``, ``budget_``). Should the machine slow down so
+        much that an epoch would end more than 10 % past the budget, training
+        stops at the end of the epoch before and ``budget_["cut"]`` says so.
+        A budget too short for one epoch trains one, with a warning.
+        ``partial_fit`` ignores it. None trains ``epochs`` epochs.
     cache_features : {"auto", True, False}, default="auto"
         Train on cached outputs of the frozen part of the backbone. The
         network is cut after its last frozen layer where one tensor carries
@@ -331,7 +379,58 @@ class TransferClassifier(FashionNetClassifier):
     """
 
     _pixel_range = 255.0
-    _training_params = ("cache_features", "cache_dir", "cache_size", "cache_dtype")
+    # In the order of the former checks: backbone first, which input_size and
+    # head read. The cache parameters shape the training only.
+    _declared_params = declare(
+        Param("backbone", lambda name: get_backbone(name) is not None),
+        Param(
+            "input_size",
+            lambda size, backbone: is_int(size) and size >= get_backbone(backbone).min_size,
+            lambda backbone: (
+                f"an integer >= {get_backbone(backbone).min_size} for {get_backbone(backbone).name}"
+            ),
+            needs=("backbone",),
+        ),
+        Param(
+            "trainable_layers",
+            lambda v: v is None or (is_int(v) and v >= 0),
+            "None or an integer >= 0",
+        ),
+        Param(
+            "dropout",
+            lambda v: v is None or (is_real(v) and 0 <= v < 1),
+            "None or a rate in [0, 1)",
+        ),
+        Param("head", _valid_head, needs=("backbone", "dropout")),
+        Param(
+            "cache_features",
+            lambda v: v in (True, False, "auto"),
+            "'auto', True or False",
+            role=TRAINING,
+        ),
+        Param(
+            "cache_size",
+            lambda v: is_int(v) and v >= 0,
+            "a number of bytes (int >= 0)",
+            role=TRAINING,
+        ),
+        Param(
+            "cache_dtype",
+            lambda v: v in ("float32", "float16"),
+            "'float32' or 'float16'",
+            role=TRAINING,
+        ),
+        Param("cache_dir", anything, "a folder or None", role=TRAINING),
+        Param(
+            "weights",
+            lambda w: w is None or w == "imagenet" or Path(w).is_file(),
+            message=(
+                "{estimator}: weights={value!r} is neither 'imagenet', None nor an existing "
+                "weights file."
+            ),
+        ),
+        base=FashionNetClassifier._declared_params,
+    )
 
     def __init__(
         self,
@@ -389,67 +488,6 @@ class TransferClassifier(FashionNetClassifier):
         self.cache_dir = cache_dir
         self.cache_size = cache_size
         self.cache_dtype = cache_dtype
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        spec = get_backbone(self.backbone)
-        if not _is_int(self.input_size) or self.input_size < spec.min_size:
-            raise ValueError(
-                f"TransferClassifier: input_size must be an integer >= {spec.min_size} "
-                f"for {spec.name}; got {self.input_size!r}."
-            )
-        if self.trainable_layers is not None and (
-            not _is_int(self.trainable_layers) or self.trainable_layers < 0
-        ):
-            raise ValueError(
-                "TransferClassifier: trainable_layers must be None or an integer >= 0; "
-                f"got {self.trainable_layers!r}."
-            )
-        if self.dropout is not None and not (_is_real(self.dropout) and 0 <= self.dropout < 1):
-            raise ValueError(
-                f"TransferClassifier: dropout must be None or a rate in [0, 1); "
-                f"got {self.dropout!r}."
-            )
-        for item in self._head_layers(spec):
-            valid_units = _is_int(item) and item >= 1
-            valid_rate = isinstance(item, float) and 0 <= item < 1
-            if not (valid_units or valid_rate):
-                raise ValueError(
-                    "TransferClassifier: head items must be units (int >= 1) or dropout "
-                    f"rates (float in [0, 1)); got {item!r} in head={self.head!r}."
-                )
-        if self.cache_features not in (True, False, "auto"):
-            raise ValueError(
-                "TransferClassifier: cache_features must be 'auto', True or False; "
-                f"got {self.cache_features!r}."
-            )
-        if not _is_int(self.cache_size) or self.cache_size < 0:
-            raise ValueError(
-                "TransferClassifier: cache_size must be a number of bytes (int >= 0); "
-                f"got {self.cache_size!r}."
-            )
-        if self.cache_dtype not in ("float32", "float16"):
-            raise ValueError(
-                "TransferClassifier: cache_dtype must be 'float32' or 'float16'; "
-                f"got {self.cache_dtype!r}."
-            )
-        weights = self.weights
-        if weights is not None and weights != "imagenet" and not Path(weights).is_file():
-            raise ValueError(
-                f"TransferClassifier: weights={weights!r} is neither 'imagenet', None nor "
-                "an existing weights file."
-            )
-
-    def _head_layers(self, spec: Backbone) -> list:
-        head = spec.head if self.head is None else self.head
-        if isinstance(head, (str, bytes)) or not hasattr(head, "__iter__"):
-            raise ValueError(
-                f"TransferClassifier: head must be a sequence such as (256, 0.2, 64); got {head!r}."
-            )
-        items = list(head)
-        if self.dropout is not None:
-            items = [float(self.dropout) if isinstance(i, float) else i for i in items]
-        return items
 
     _rebuilt_on_load = ("backbone_",)
 
@@ -573,7 +611,7 @@ class TransferClassifier(FashionNetClassifier):
         self.trainable_layers_ = len(base.layers) - n_frozen
         x = base(x)
         x = keras.layers.Flatten()(x)
-        for item in self._head_layers(spec):
+        for item in _head_layers(spec, self.head, self.dropout):
             if isinstance(item, float):
                 if item > 0:
                     x = keras.layers.Dropout(item)(x)

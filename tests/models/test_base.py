@@ -8,15 +8,11 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import StratifiedKFold, check_cv
 
 from fashionnet.models import FashionNetClassifier, LeNet5Classifier
-from fashionnet.models._base import pixel_moments
 
 # Modern LeNet: learns a 300-image slice in one or two epochs.
 FAST = dict(activation="relu", pooling="max", epochs=1, random_state=0)
@@ -355,14 +351,3 @@ def test_initialize_builds_without_training(slice300):
     est = LeNet5Classifier(**FAST).initialize(X[:20], y[:20])
     assert est.history_.empty
     assert est.predict(X[:3]).shape == (3,)
-
-
-@given(
-    arrays(np.uint8, st.tuples(st.integers(1, 9), st.integers(1, 5), st.integers(1, 5))),
-    st.integers(1, 4),
-)
-def test_pixel_moments_match_numpy(images, chunk):
-    for X in (images, images.astype(np.float32) / 255):
-        mean, std = pixel_moments(X, chunk=chunk)
-        assert mean == pytest.approx(float(X.mean(dtype=np.float64)), abs=1e-9)
-        assert std == pytest.approx(float(X.std(dtype=np.float64)), abs=1e-6)
