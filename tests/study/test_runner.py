@@ -41,7 +41,10 @@ STAGES = [
 ]
 
 SECTIONS = [
-    "## About this run",
+    "## Summary of findings",
+    "### Comparison",
+    "### Conclusion",
+    "### Leakage and suspected label errors",
     "## 1. Data",
     "### Audit",
     "### Near-duplicates and train/test leakage",
@@ -57,8 +60,7 @@ SECTIONS = [
     "### ResNet152V2 transfer",
     "### Compact ResNet (beyond the study)",
     "## 7. Cross-validation",
-    "## 8. Comparison",
-    "## 9. Conclusion",
+    "## About this run",
 ]
 
 FIGURES = [
