@@ -41,7 +41,10 @@ STAGES = [
 ]
 
 SECTIONS = [
-    "## About this run",
+    "## Summary of findings",
+    "### Comparison",
+    "### Conclusion",
+    "### Leakage and suspected label errors",
     "## 1. Data",
     "### Audit",
     "### Near-duplicates and train/test leakage",
@@ -57,8 +60,7 @@ SECTIONS = [
     "### ResNet152V2 transfer",
     "### Compact ResNet (beyond the study)",
     "## 7. Cross-validation",
-    "## 8. Comparison",
-    "## 9. Conclusion",
+    "## About this run",
 ]
 
 FIGURES = [
@@ -202,11 +204,14 @@ def test_figures_are_valid_pngs(smoke):
 def test_html_report_is_self_contained(smoke):
     result, _, _ = smoke
     html = (result.out / "report.html").read_text()
-    assert html.count('src="data:image/png;base64,') == len(FIGURES)
+    links = re.findall(r"\]\((figures/[^)]+)\)", result.report_path.read_text())
+    # Every figure is shown (the summary shows three of them a second time) and inlined.
+    assert set(links) == {f"figures/{name}.png" for name in FIGURES}
+    assert html.count('src="data:image/png;base64,') == len(links)
     assert 'src="figures/' not in html
-    assert "<h2>9. Conclusion</h2>" in html
+    assert "<h3>Conclusion</h3>" in html
     # Every figure referenced by the Markdown report exists.
-    for link in re.findall(r"\]\((figures/[^)]+)\)", result.report_path.read_text()):
+    for link in links:
         assert (result.out / link).is_file()
 
 

@@ -3,8 +3,10 @@
 ``tests/study/data/smoke-d2cbbd4/`` is a study folder written by the code before the
 records existed (commit d2cbbd4, ``fashionnet study --profile smoke``): its
 stage records (schema 1, no version), ``study.json``, ``metrics.json`` and
-``report.md``. Its figures, CSVs and models are left out to keep it small;
-the resume test stands in for them with files that pass the runner's checks.
+the report it wrote, ``report-d2cbbd4.md``; ``report.md`` is the report that
+today's code renders from them (findings first, see
+``tests/study/report/test_report.py``). Its figures, CSVs and models are left
+out to keep it small; the resume test stands in for them with files that pass the runner's checks.
 """
 
 from __future__ import annotations

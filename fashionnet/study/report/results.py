@@ -1,0 +1,97 @@
+"""The report's per-model results (``6. Results``: training, test accuracy,
+classification report, confusion matrix, curves) and LeNet-5's
+cross-validation (``7. Cross-validation``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fashionnet.report import Report
+
+from ..records import EvaluationRecord, StudyMetrics
+from ._text import _evaluation, _fit, _fmt, _planned
+
+__all__: list[str] = []  # sections of build_report, not an API
+
+
+def _classification_table(doc: Report, stage: EvaluationRecord, names: list[str]) -> None:
+    rep = stage.report  # scikit-learn's classification report: by class, then by metric
+    rows = []
+    for key in [*names, "macro avg", "weighted avg"]:
+        if key in rep:
+            c = rep[key]
+            rows.append([key, c["precision"], c["recall"], c["f1-score"], c["support"]])
+    doc.table(["class", "precision", "recall", "f1-score", "support"], rows)
+    doc.paragraph(f"Accuracy: {_fmt(rep.get('accuracy', stage.test_accuracy))}.")
+    cm = stage.confusion_matrix
+    doc.paragraph("Confusion matrix (rows: true class, columns: predicted class):")
+    doc.table(
+        ["true \\ predicted", *[str(i) for i in range(len(cm))]],
+        [[names[i], *row] for i, row in enumerate(cm)],
+    )
+
+
+def _section_results(doc: Report, m: StudyMetrics) -> None:
+    names = m.data.class_names
+    doc.heading("6. Results")
+    for stage, s in m.models.items():
+        doc.heading(s.title, level=3)
+        if s.skipped:
+            doc.paragraph(
+                f"**Skipped, {s.weights_note}.** {s.weights_error} The numbers of this "
+                "model without its pre-trained weights would say nothing about transfer "
+                "learning."
+            )
+            continue
+        fit, evaluation = _fit(s), _evaluation(s)
+        held_out = " (0.2 held out for validation)" if s.final_val_accuracy is not None else ""
+        budget = (
+            f" (the most that fit in its {_fmt(fit.time_budget)}-s time budget)"
+            if fit.time_budget is not None
+            else ""
+        )
+        text = (
+            f"Trained on {_fmt(s.train_images)} images{held_out} for "
+            f"{_fmt(fit.epochs_run)} of {_fmt(fit.epochs_planned)} planned epoch(s){budget} "
+            f"in {_fmt(s.fit_seconds)} s; final training "
+            f"accuracy {_fmt(s.final_accuracy)}, validation accuracy "
+            f"{_fmt(s.final_val_accuracy)}. Test accuracy on "
+            f"{_fmt(evaluation.test_images)} images: **{_fmt(evaluation.test_accuracy)}**."
+        )
+        if s.pretrained:
+            text = f"Weights: **{s.weights_note}**. " + text
+        doc.paragraph(text)
+        _classification_table(doc, evaluation, names)
+        doc.figure(f"figures/{stage}_curves.png", f"{s.title}: accuracy and loss per epoch")
+        doc.figure(f"figures/{stage}_confusion_matrix.png", f"{s.title}: confusion matrix")
+
+
+def _section_cross_validation(doc: Report, m: StudyMetrics) -> None:
+    cv = m.cross_validation
+    doc.heading("7. Cross-validation")
+    doc.paragraph(
+        f"Stratified {_fmt(cv.n_folds)}-fold cross-validation of LeNet-5 with the best "
+        "hyperparameters. Unlike the study, each fold trains a fresh model (the study "
+        "kept training one model across folds). Each fold model is scored on its "
+        "held-out fold and, as in the study, on the test set."
+    )
+    keys = ["fold", "train_images", "val_images", "val_accuracy", "test_accuracy", "fit_seconds"]
+    rows: list[list[Any]] = [
+        [*(getattr(f, k) for k in keys), _planned(f.fit.epochs_planned, f.fit.epochs_run)]
+        for f in cv.folds
+    ]
+    for stat in ("min", "max", "mean", "std"):
+        s = cv.summary[stat]
+        rows.append([stat, "", "", s.val_accuracy, s.test_accuracy, "", ""])
+    doc.table(
+        ["fold", "training images", "held-out images", "held-out accuracy"]
+        + ["test accuracy", "seconds", "epochs"],
+        rows,
+    )
+    if cv.fold_time_budget is not None:
+        doc.paragraph(
+            f"Each fold's fit had a time budget of {_fmt(cv.fold_time_budget)} s, and "
+            "trained the epochs that fit in it."
+        )
+    doc.figure("figures/cv_fold_curves.png", "Accuracy and loss per epoch, one row per fold")
