@@ -103,7 +103,10 @@ class StudyFiles:
     def model(self, estimator: Any, name: str) -> str:
         """Save a fitted classifier to ``models/<name>.keras``."""
         relative = f"models/{name}.keras"
-        estimator.save(self.path(relative))
+        # The study folder was checked as ours (its manifest) before any write,
+        # so a model file in it that no longer reads (a run killed mid-write
+        # long ago, a damaged disk) is ours to replace: the stage runs again.
+        estimator.save(self.path(relative), overwrite=True)
         return self._wrote(relative)
 
     def history(self, history: Any, name: str) -> str:
