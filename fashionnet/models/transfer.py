@@ -1,173 +1,38 @@
 """Transfer learning from ``keras.applications`` backbones.
 
-Backbones are data, not branches: :data:`BACKBONES` maps a name to the
-constructor, the ``keras.applications`` module whose ``preprocess_input``
-goes in the graph, the study's head and the number of trainable layers.
-Any other ``keras.applications`` model is found by name
-(:func:`get_backbone`) with a generic default head.
+:class:`TransferClassifier` fine-tunes an ImageNet backbone with a dense
+head. The backbones are data (:mod:`fashionnet.models.backbones`: the
+registry :data:`~fashionnet.models.BACKBONES` and
+:func:`~fashionnet.models.get_backbone`), and training on the cached
+features of the frozen prefix is :mod:`fashionnet.models._cached_training`;
+their public names are importable from here too.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import keras
-import numpy as np
 
-from . import _feature_cache
 from ._base import FashionNetClassifier
+from ._cached_training import DEFAULT_CACHE_SIZE, CachedFeaturesMixin, clear_feature_cache
 from ._layers import BackbonePreprocess, image_preprocessing
 from ._params import TRAINING, Param, anything, declare, is_int, is_real
+from .backbones import (
+    BACKBONES,
+    Backbone,
+    _build_backbone,
+    _head_layers,
+    _valid_head,
+    get_backbone,
+)
 
 __all__ = ["Backbone", "BACKBONES", "get_backbone", "TransferClassifier", "clear_feature_cache"]
 
 
-@dataclass(frozen=True)
-class Backbone:
-    """How to build, preprocess for and fine-tune one ImageNet backbone.
-
-    Parameters
-    ----------
-    name : str
-        Registry key, lower case (``"vgg16"``).
-    constructor : str
-        Name of the constructor in :mod:`keras.applications` (``"VGG16"``).
-    module : str
-        Submodule of :mod:`keras.applications` holding its
-        ``preprocess_input`` (``"vgg16"``).
-    trainable_layers : int
-        How many of the backbone's last layers are fine-tuned by default.
-    head : tuple
-        Default dense head: an int is a ``Dense(units, "relu")``, a float in
-        (0, 1) a ``Dropout(rate)``.
-    min_size : int
-        Smallest input side the backbone accepts.
-    """
-
-    name: str
-    constructor: str
-    module: str
-    trainable_layers: int
-    head: tuple
-    min_size: int = 32
-
-    def build(self, input_size: int, weights: Any) -> keras.Model:
-        """Return the backbone without its top, for ``input_size`` squares."""
-        constructor = getattr(keras.applications, self.constructor)
-        return constructor(
-            include_top=False, weights=weights, input_shape=(input_size, input_size, 3)
-        )
-
-
-#: The study's two backbones, with its heads and trainable layers.
-BACKBONES: dict[str, Backbone] = {
-    "vgg16": Backbone(
-        name="vgg16",
-        constructor="VGG16",
-        module="vgg16",
-        trainable_layers=5,
-        head=(1024, 1024, 1024, 0.5, 512, 512, 0.4, 256, 64, 64, 0.2),
-    ),
-    "resnet152v2": Backbone(
-        name="resnet152v2",
-        constructor="ResNet152V2",
-        module="resnet_v2",
-        trainable_layers=64,
-        head=(1024, 1024, 1024, 1024, 0.2, 512, 512, 256, 256, 0.2),
-    ),
-}
-
-#: Head and fine-tuning of backbones the study did not use: train the head only.
-_GENERIC_HEAD = (256, 0.2)
-
-#: Bytes of cached features kept at most, per cache folder (4 GiB: the
-#: features of all 60000 training images for either study backbone at 48x48).
-DEFAULT_CACHE_SIZE = 4 << 30
-
-
-def get_backbone(name: str) -> Backbone:
-    """Look a backbone up by name, in :data:`BACKBONES` or ``keras.applications``.
-
-    Parameters
-    ----------
-    name : str
-        Case-insensitive: ``"vgg16"``, ``"ResNet152V2"``, ``"mobilenetv2"``...
-
-    Returns
-    -------
-    Backbone
-        The registry entry; for models outside :data:`BACKBONES`, one with a
-        ``(256, 0.2)`` head and no trainable backbone layers.
-
-    Raises
-    ------
-    ValueError
-        When no ``keras.applications`` model has that name.
-
-    Examples
-    --------
-    >>> from fashionnet.models.transfer import get_backbone
-    >>> get_backbone("VGG16").trainable_layers
-    5
-    >>> get_backbone("mobilenetv2").module
-    'mobilenet_v2'
-    """
-    if not isinstance(name, str):
-        raise TypeError(f"backbone must be a name (str); got {type(name).__name__}.")
-    key = name.lower()
-    if key in BACKBONES:
-        return BACKBONES[key]
-    constructors = {
-        attr.lower(): attr
-        for attr in dir(keras.applications)
-        if attr[:1].isupper() and callable(getattr(keras.applications, attr))
-    }
-    if key not in constructors:
-        raise ValueError(
-            f"unknown backbone {name!r}; use one of {sorted(BACKBONES)} or any "
-            f"keras.applications model: {sorted(constructors)}."
-        )
-    constructor = constructors[key]
-    module = getattr(keras.applications, constructor).__module__.rsplit(".", 1)[-1]
-    if not hasattr(getattr(keras.applications, module, None), "preprocess_input"):
-        raise ValueError(f"backbone {name!r} has no preprocess_input in keras.applications.")
-    return Backbone(
-        name=key, constructor=constructor, module=module, trainable_layers=0, head=_GENERIC_HEAD
-    )
-
-
-def _head_layers(spec: Backbone, head: Any, dropout: Any) -> list:
-    """The head's items: ``head`` or the backbone's, their rates replaced by ``dropout``."""
-    head = spec.head if head is None else head
-    if isinstance(head, (str, bytes)) or not hasattr(head, "__iter__"):
-        raise ValueError(
-            f"TransferClassifier: head must be a sequence such as (256, 0.2, 64); got {head!r}."
-        )
-    items = list(head)
-    if dropout is not None:
-        items = [float(dropout) if isinstance(i, float) else i for i in items]
-    return items
-
-
-def _valid_head(head: Any, backbone: str, dropout: Any) -> bool:
-    """Accept a head of units and rates; refuse the first bad item, naming it."""
-    for item in _head_layers(get_backbone(backbone), head, dropout):
-        valid_units = is_int(item) and item >= 1
-        valid_rate = isinstance(item, float) and 0 <= item < 1
-        if not (valid_units or valid_rate):
-            raise ValueError(
-                "TransferClassifier: head items must be units (int >= 1) or dropout "
-                f"rates (float in [0, 1)); got {item!r} in head={head!r}."
-            )
-    return True
-
-
-class TransferClassifier(FashionNetClassifier):
+class TransferClassifier(CachedFeaturesMixin, FashionNetClassifier):
     """Fine-tune an ImageNet backbone with a dense head, as a scikit-learn classifier.
 
     The model's first layers reshape the images, resize them to
@@ -509,88 +374,6 @@ class TransferClassifier(FashionNetClassifier):
             return int(self.trainable_layers)
         return n_layers if self.weights is None else spec.trainable_layers
 
-    # ------------------------------------------------------------------ #
-    # training on cached features
-    # ------------------------------------------------------------------ #
-
-    def _fit_keras(self, X, targets, *, whole_fit: bool, seed: int | None, **fit_kwargs: Any):
-        self.cache_info_ = {"used": False, "reason": None, "cut": None, "event": None}
-        split = self._cache_split(whole_fit)
-        if isinstance(split, str):
-            self.cache_info_["reason"] = split
-            if self.cache_features is True:
-                raise ValueError(
-                    f"TransferClassifier: cache_features=True but the features cannot be "
-                    f"cached: {split}. Use cache_features='auto' (caches when it can) or "
-                    "False, or freeze the backbone's first layers with a smaller "
-                    "trainable_layers."
-                )
-            return super()._fit_keras(X, targets, whole_fit=whole_fit, seed=seed, **fit_kwargs)
-        features = self._cached_features(split, X)
-        validation = fit_kwargs.get("validation_data")
-        if validation is not None:  # the tail takes features: so must its validation images
-            X_val, targets_val = validation
-            fit_kwargs["validation_data"] = (
-                self._cached_features(split, X_val, record=False),
-                targets_val,
-            )
-        tail = split.tail
-        tail.compile(
-            optimizer=self._make_optimizer(self._steps_per_epoch(X.shape[0]), self.epochs_),
-            loss=self._make_loss(),
-            metrics=["accuracy"],
-        )
-        self.cache_info_.update(used=True, cut=split.cut, features_shape=list(features.shape))
-        if seed is not None:
-            # Computing features and compiling create TensorFlow ops, which move
-            # its op-level seeds: reseed so shuffling and dropout repeat the
-            # uncached fit's.
-            keras.utils.set_random_seed(seed)
-        if isinstance(features, np.memmap):
-            return _feature_cache.fit_on_memmap(tail, features, targets, **fit_kwargs)
-        return tail.fit(features, targets, **fit_kwargs)
-
-    def _before_timing(self, X: np.ndarray) -> None:
-        # A budgeted fit times the tail's steps on cached features: compute
-        # them all first (the fit needs them anyway; the store keeps them).
-        split = self._cache_split(whole_fit=True)
-        if not isinstance(split, str):
-            self._cached_features(split, X)
-
-    def _cache_split(self, whole_fit: bool) -> _feature_cache.NetworkSplit | str:
-        """The frozen prefix and trainable tail of ``model_``, or why not."""
-        if self.cache_features is False:
-            return "cache_features=False"
-        if not whole_fit:
-            return "partial_fit trains one epoch at a time: computing features costs an epoch"
-        return _feature_cache.split_network(self.model_, self._backbone_model().name)
-
-    def _cached_features(
-        self, split: _feature_cache.NetworkSplit, X: np.ndarray, record: bool = True
-    ) -> np.ndarray:
-        key = _feature_cache.prefix_fingerprint(
-            split,
-            self.input_size,
-            self.image_shape_,
-            self.input_dtype_,
-            self.dtype_policy_,
-            self.cache_dtype,
-        )
-        cache = _feature_cache.shared_cache(self.cache_dir)
-        batch_size = max(self.batch_size, 256)
-
-        def extract(chunk: np.ndarray) -> np.ndarray:
-            return split.prefix.predict(chunk, batch_size=batch_size, verbose=0)
-
-        shape = tuple(int(d) for d in split.prefix.output.shape[1:])
-        start = time.perf_counter()
-        features = cache.features(
-            key, X, extract, shape, dtype=self.cache_dtype, max_bytes=int(self.cache_size)
-        )
-        if record:  # cache_info_ describes the training images
-            self.cache_info_.update(event=cache.last_event, seconds=time.perf_counter() - start)
-        return features
-
     def _build_network(self, inputs, n_classes: int):
         spec = get_backbone(self.backbone)
         self.backbone_ = spec
@@ -618,57 +401,3 @@ class TransferClassifier(FashionNetClassifier):
             else:
                 x = keras.layers.Dense(int(item), activation="relu")(x)
         return self._classes_layer(n_classes)(x)
-
-
-def clear_feature_cache(cache_dir: str | os.PathLike | None = None) -> None:
-    """Forget the cached backbone features this process keeps for ``cache_dir``.
-
-    Features are kept across fits, in a store shared by every
-    :class:`TransferClassifier` of the process (so that the clones a search
-    or a cross-validation fits reuse them), until ``cache_size`` evicts them
-    or the process exits. This frees them now: the memory, and the
-    temporary files of ``cache_dir=None``. Files in a named ``cache_dir``
-    are kept on disk for later processes; delete the folder to remove them.
-
-    Parameters
-    ----------
-    cache_dir : str, path or None, default=None
-        The ``cache_dir`` of the estimators whose features to forget.
-
-    Examples
-    --------
-    >>> from fashionnet.models import clear_feature_cache
-    >>> clear_feature_cache()
-    """
-    _feature_cache.shared_cache(cache_dir).clear()
-
-
-def _build_backbone(spec: Backbone, size: int, weights: Any) -> keras.Model:
-    if weights is None:
-        return spec.build(size, None)
-    if weights == "imagenet":
-        try:
-            return spec.build(size, "imagenet")
-        except Exception as exc:  # Keras raises a bare Exception on fetch failure
-            raise OSError(_download_help(spec, exc)) from exc
-    base = spec.build(size, None)
-    try:
-        base.load_weights(os.fspath(weights))
-    except Exception as exc:
-        raise ValueError(
-            f"could not load {spec.name} weights from {os.fspath(weights)!r}: {exc}. The file "
-            f"must hold the weights of keras.applications.{spec.constructor}(include_top=False)."
-        ) from exc
-    return base
-
-
-def _download_help(spec: Backbone, exc: Exception) -> str:
-    urls = re.findall(r"https?://\S+?\.h5", str(exc))
-    file_name = urls[0].rsplit("/", 1)[-1] if urls else f"the {spec.name} no-top weights file"
-    cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
-    where = f" from {urls[0]}" if urls else ""
-    return (
-        f"could not download the ImageNet weights of {spec.name} ({exc}). Without internet, "
-        f"copy {file_name}{where} into {cache}/ (Keras' cache), or pass weights=<path to "
-        "a local weights file>, or weights=None to start from random weights."
-    )
