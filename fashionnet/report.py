@@ -1,10 +1,14 @@
-"""A small report document rendered both as Markdown and as self-contained HTML.
+"""The one report document of fashionnet, rendered both as Markdown and as HTML.
 
-:func:`fashionnet.study.run_study` builds its report as a list of blocks
-(headings, paragraphs, bullet lists, tables, figures) and renders the same
-blocks twice: ``report.md``, whose figures are links to ``figures/*.png``,
-and ``report.html``, whose figures are inlined as base64 PNG so the file can
-be mailed or opened anywhere on its own.
+The study (:func:`fashionnet.study.run_study`) and the image-folder audit
+(:func:`fashionnet.audit.audit_folder`) build their reports as a list of
+blocks (headings, paragraphs, bullet lists, tables, figures, grids of images
+with captions, and the closing "mechanics" section) and render the same
+blocks twice: ``report.md``, whose pictures are links relative to the
+report, and ``report.html``, whose pictures are inlined as base64 PNG when
+the page must stand alone (the study's, given ``base_dir``) or linked to the
+files beside it (the audit's, whose grids can hold hundreds of thumbnails).
+Both open with what a reader came for and end with how it was found.
 
 Every number goes through :func:`~fashionnet.rendering.format_number`, the
 one formatting rule of the report; :func:`~fashionnet.rendering.rounded`
@@ -37,6 +41,7 @@ class _Block:
     header: list = field(default_factory=list)
     rows: list = field(default_factory=list)
     path: str = ""
+    pictures: list = field(default_factory=list)
 
 
 class Report:
@@ -80,15 +85,29 @@ class Report:
         """Add a bullet list."""
         self.blocks.append(_Block("bullets", items=list(items)))
 
-    def table(self, header: list[str], rows: list[list[Any]]) -> None:
+    def table(self, header: list[str], rows: list[list[Any]], floatfmt: str | None = None) -> None:
         """Add a table; cells are written with :func:`~fashionnet.rendering.format_cell`."""
         self.blocks.append(
             _Block(
                 "table",
                 header=[str(h) for h in header],
-                rows=[[format_cell(c) for c in row] for row in rows],
+                rows=[[format_cell(c, floatfmt) for c in row] for row in rows],
             )
         )
+
+    def images(self, items: list[tuple[str, str]], columns: int = 6) -> None:
+        """Add a grid of pictures: ``(path relative to the report, caption)`` pairs.
+
+        ``columns`` pictures make a row of the Markdown grid; the HTML grid
+        wraps to the window.
+        """
+        pictures = [(Path(src).as_posix(), str(cap)) for src, cap in items]
+        if pictures:
+            self.blocks.append(_Block("images", pictures=pictures, level=int(columns)))
+
+    def mechanics(self, title: str = "How this report was made") -> None:
+        """Start the closing section: the run's settings, budgets and stage times."""
+        self.blocks.append(_Block("mechanics", text=title))
 
     def figure(self, path: str | os.PathLike, caption: str) -> None:
         """Add a figure: ``path`` relative to the report's directory."""
@@ -115,18 +134,32 @@ class Report:
                 out += [f"![{block.text}]({block.path})", "", f"*{block.text}*", ""]
             elif block.kind == "code":
                 out += ["```", block.text, "```", ""]
+            elif block.kind == "images":
+                out += [_markdown_grid(block.pictures, block.level), ""]
+            elif block.kind == "mechanics":
+                out += ["## " + block.text, ""]
         return "\n".join(out)
 
-    def to_html(self, base_dir: str | os.PathLike) -> str:
-        """The report as one self-contained HTML page (figures inlined as base64 PNG).
+    def to_html(self, base_dir: str | os.PathLike | None = None) -> str:
+        """The report as one HTML page.
 
         Parameters
         ----------
-        base_dir : str or path-like
-            Directory the figure paths are relative to.
+        base_dir : str, path-like or None, default=None
+            Directory the picture paths are relative to: the pictures are then
+            inlined as base64 PNG, so the page stands alone. None links them
+            instead, for a page that stays beside its pictures.
         """
-        base = Path(base_dir)
+        base = None if base_dir is None else Path(base_dir)
+
+        def source(path: str) -> str:
+            if base is None:
+                return html.escape(path, quote=True)
+            data = base64.b64encode((base / path).read_bytes()).decode("ascii")
+            return f"data:image/png;base64,{data}"
+
         body = [f"<h1>{_inline(self.title)}</h1>"]
+        in_mechanics = False
         for block in self.blocks:
             if block.kind == "heading":
                 body.append(f"<h{block.level}>{_inline(block.text)}</h{block.level}>")
@@ -143,15 +176,42 @@ class Report:
                 )
                 body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
             elif block.kind == "figure":
-                data = base64.b64encode((base / block.path).read_bytes()).decode("ascii")
                 body.append(
                     f'<figure><img alt="{html.escape(block.text)}" '
-                    f'src="data:image/png;base64,{data}"/>'
+                    f'src="{source(block.path)}"/>'
                     f"<figcaption>{_inline(block.text)}</figcaption></figure>"
                 )
             elif block.kind == "code":
                 body.append(f"<pre>{html.escape(block.text)}</pre>")
+            elif block.kind == "images":
+                cells = "".join(
+                    f'<figure><img src="{source(src)}" alt="{html.escape(cap, quote=True)}"/>'
+                    f"<figcaption>{html.escape(cap)}</figcaption></figure>"
+                    for src, cap in block.pictures
+                )
+                body.append(f'<div class="grid">{cells}</div>')
+            elif block.kind == "mechanics":
+                body.append(f'<div class="mechanics"><h2>{_inline(block.text)}</h2>')
+                in_mechanics = True
+        if in_mechanics:
+            body.append("</div>")
         return _HTML_PAGE.format(title=html.escape(self.title), body="\n".join(body))
+
+
+def _markdown_grid(pictures: list[tuple[str, str]], columns: int) -> str:
+    """Pictures as a Markdown table: a row of images, then a row of their captions."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = []
+    for start in range(0, len(pictures), columns):
+        row = pictures[start : start + columns]
+        lines.append("| " + " | ".join(f"![{cell(cap)}]({src})" for src, cap in row) + " |")
+        if start == 0:
+            lines.append("|" + "|".join("---" for _ in row) + "|")
+        lines.append("| " + " | ".join(cell(cap) for _, cap in row) + " |")
+    return "\n".join(lines)
 
 
 def _inline(text: str) -> str:
@@ -177,6 +237,13 @@ figure {{ margin: 1rem 0; }}
 img {{ max-width: 100%; }}
 figcaption {{ font-style: italic; font-size: 0.9rem; }}
 pre {{ background: #f5f5f5; padding: 0.6rem; overflow-x: auto; }}
+.grid {{ display: flex; flex-wrap: wrap; gap: 0.8rem; margin: 0.6rem 0; }}
+.grid figure {{ margin: 0; width: 112px; }}
+.grid img {{ width: 112px; height: 112px; object-fit: contain; background: #ddd;
+            image-rendering: pixelated; border: 1px solid #bbb; }}
+.grid figcaption {{ font-style: normal; font-size: 0.72rem; word-break: break-all;
+                   line-height: 1.25; }}
+.mechanics {{ color: #555; }}
 </style>
 </head>
 <body>

@@ -5,7 +5,7 @@ files flagged, share, the dataset's score) and, for each issue, a grid of
 its worst images with their file names (a duplicate beside its twin) --
 and ends with the run's mechanics (files, stages and their seconds, the
 label stage's budget). It is built once with
-:class:`fashionnet.report_html.Document` and rendered twice.
+:class:`fashionnet.report.Report` (the study's too) and rendered twice.
 
 The whole folder is staged beside ``out`` and moved into place at once; an
 existing ``out`` is replaced only when it is empty or an earlier audit's
@@ -22,7 +22,7 @@ import numpy as np
 from fashionnet._io import private_name, remove_stale, write_json, write_text
 from fashionnet._ownership import check_folder_into, folder_holds_only, remove_path, replace_path
 from fashionnet.images import UnreadableImageError, load_images
-from fashionnet.report_html import Document
+from fashionnet.report import Report
 
 __all__ = ["write_outputs", "OUTPUTS"]
 
@@ -68,12 +68,12 @@ def _short(path: Any, root: Path | None) -> str:
     return p.name
 
 
-def build_document(auditor: Any, folder: Path, top: int) -> Document:
+def build_document(auditor: Any, folder: Path, top: int) -> Report:
     """The report, with its pictures written into ``folder / "images"``."""
     root, test_root = auditor.path_, auditor.test_
     pictures = folder / "images"
     pictures.mkdir()
-    doc = Document(f"Audit of {root.name or root}")
+    doc = Report(f"Audit of {root.name or root}")
     facts = auditor.facts_
     doc.paragraph(
         f"{facts['files']} files in {facts['classes']} classes, {facts['readable']} readable"
