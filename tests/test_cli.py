@@ -370,7 +370,7 @@ def test_is_user_error():
         raise AssertionError("no exception")
 
     assert is_user_error(FileNotFoundError("no such file"))  # any OSError: the user's paths
-    assert is_user_error(NotOursError("not ours"))
+    assert is_user_error(NotOursError(Path("x"), "x exists and is not ours"))
     assert is_user_error(raised(lambda: read_idx(__file__)))  # fashionnet refuses the file
     assert is_user_error(raised(lambda: parse_param("epochs")))  # UsageError
     assert not is_user_error(raised(lambda: {}["key"]))

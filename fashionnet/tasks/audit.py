@@ -94,10 +94,10 @@ def with_class_names(
     Examples
     --------
     >>> import pandas as pd
-    >>> with_class_names(pd.DataFrame({"label": [3, 12]}), ["label"], ["a", "b", "c", "Dress"])
-        label
-    0  3 Dress
-    1       12
+    >>> names = ["a", "b", "c", "Dress"]
+    >>> frame = with_class_names(pd.DataFrame({"label": [3, 12]}), ["label"], names)
+    >>> frame["label"].tolist()
+    ['3 Dress', '12']
     """
     frame = frame.copy()
     for column in columns:
