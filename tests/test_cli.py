@@ -211,6 +211,12 @@ def test_train_fits_evaluates_and_saves(tmp_path, capsys, fashion_train):
     assert status == 0
     text = capsys.readouterr().out
     assert "LeNet-5: test accuracy" in text
+    # The report names Fashion-MNIST's classes (evaluate has no such default).
+    from fashionnet.datasets import CLASS_NAMES
+
+    for name in CLASS_NAMES:
+        assert f"| {name} " in text, name
+    assert f"saved {out / 'lenet5.keras'} and {out / 'lenet5_metrics.json'}" in text
     metrics = json.loads((out / "lenet5_metrics.json").read_text())
     assert metrics["train_images"] == 300 and metrics["n_samples"] == 100
     assert metrics["params"] == {"epochs": 1, "batch_size": 64}
@@ -298,6 +304,78 @@ def test_warnings_are_one_line_and_the_hook_is_restored(capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err == "fashionnet: warning: repaired the search: trial 3 runs again second line\n"
     assert warnings.showwarning is before
+
+
+# ---------------------------------------------------------------- bugs are not usage errors
+
+
+def _bug(exc):
+    def raises(*args, **kwargs):
+        raise exc
+
+    return raises
+
+
+@pytest.mark.parametrize(
+    "exc", [KeyError("oops"), ValueError("not raised by fashionnet"), AttributeError("x")]
+)
+def test_a_bug_in_a_task_shows_its_traceback_and_exits_1(tmp_path, small_test, capsys,
+                                                          monkeypatch, exc):
+    from fashionnet.cli import _audit
+    from fashionnet.datasets import write_csv
+
+    path = write_csv(tmp_path / "few.csv", *small_test)
+    monkeypatch.setattr(_audit, "read_dataset", _bug(exc))
+    assert main(["audit", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert f"{type(exc).__name__}: " in err
+    assert err.rstrip().splitlines()[-1].startswith(
+        f"fashionnet: internal error ({type(exc).__name__}): this is a bug"
+    )
+    assert "fashionnet: error:" not in err
+    with pytest.raises(type(exc)):  # --debug: the exception itself
+        main(["--debug", "audit", str(path)])
+
+
+def test_an_error_raised_inside_numpy_is_a_bug(tmp_path, small_test, capsys, monkeypatch):
+    from fashionnet.cli import _audit
+    from fashionnet.datasets import write_csv
+
+    path = write_csv(tmp_path / "few.csv", *small_test)
+    monkeypatch.setattr(_audit, "read_dataset", lambda p: np.zeros(3).reshape(2))
+    assert main(["audit", str(path)]) == 1
+    assert "ValueError: cannot reshape" in capsys.readouterr().err
+
+
+def test_a_documented_user_error_is_one_line_and_status_2(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("label,pixel1,pixel2,pixel3,pixel4\n1,0,0,x,0\n")
+    assert main(["audit", str(bad)]) == 2  # a ValueError that fashionnet raises on purpose
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("fashionnet: error: ")
+    assert "Traceback" not in err
+
+
+def test_is_user_error():
+    from fashionnet._ownership import NotOursError
+    from fashionnet.cli import is_user_error
+    from fashionnet.datasets import read_idx
+
+    def raised(call):
+        try:
+            call()
+        except Exception as exc:  # noqa: BLE001
+            return exc
+        raise AssertionError("no exception")
+
+    assert is_user_error(FileNotFoundError("no such file"))  # any OSError: the user's paths
+    assert is_user_error(NotOursError(Path("x"), "x exists and is not ours"))
+    assert is_user_error(raised(lambda: read_idx(__file__)))  # fashionnet refuses the file
+    assert is_user_error(raised(lambda: parse_param("epochs")))  # UsageError
+    assert not is_user_error(raised(lambda: {}["key"]))
+    assert not is_user_error(raised(lambda: np.zeros(3).reshape(2)))  # inside NumPy
+    assert not is_user_error(ValueError("never raised"))  # no traceback: not ours
 
 
 # ---------------------------------------------------------------- predict
