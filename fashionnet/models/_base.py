@@ -32,7 +32,6 @@ fit trains, so that schedules end with the fit).
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 import numpy as np
@@ -262,27 +261,32 @@ class FashionNetClassifier(
         self
             The fitted estimator.
         """
-        started = time.perf_counter()
+        started = self._clock()
         self._check_params()
         seed = self._seed()
-        with restoring_global_rng(seed):
-            warm = self.warm_start and self.__sklearn_is_fitted__()
-            if warm:
-                X, y, sample_weight = self._setup_warm_start(X, y, sample_weight)
-            else:
-                X, y, sample_weight = self._setup(X, y, sample_weight, seed)
-            validation = self._check_validation_data(validation_data)
-            guard = self._plan_budget(X, y, sample_weight, seed, started, warm, validation)
-            self._train(
-                X,
-                y,
-                sample_weight,
-                epochs=self.epochs_,
-                seed=seed,
-                whole_fit=True,
-                validation=validation,
-                guard=guard,
-            )
+        guard = None
+        try:
+            with restoring_global_rng(seed):
+                warm = self.warm_start and self.__sklearn_is_fitted__()
+                if warm:
+                    X, y, sample_weight = self._setup_warm_start(X, y, sample_weight)
+                else:
+                    X, y, sample_weight = self._setup(X, y, sample_weight, seed)
+                validation = self._check_validation_data(validation_data)
+                guard = self._plan_budget(X, y, sample_weight, seed, started, warm, validation)
+                self._train(
+                    X,
+                    y,
+                    sample_weight,
+                    # With a budget, Keras may run up to ``epochs``: the guard stops it.
+                    epochs=self.epochs_ if guard is None else guard.max_epochs,
+                    seed=seed,
+                    whole_fit=True,
+                    validation=validation,
+                    guard=guard,
+                )
+        finally:
+            self._budget_loop = None  # a later initialize or partial_fit compiles plainly
         self._record_budget(guard, started)
         return self
 
