@@ -134,14 +134,16 @@ class FashionNetClassifier(
     time_budget : float or None, default=None
         Seconds of wall time for the whole ``fit`` (validation, building,
         training). Fit first times a few training steps of the network on
-        this machine, then trains the most epochs, up to ``epochs``, that end
-        within the budget, with the learning-rate schedule laid out over
-        them: the same fit as ``epochs=epochs_``, whatever this machine's
-        speed (``epochs_``, ``budget_``). Should the machine slow down so
-        much that an epoch would end more than 10 % past the budget, training
-        stops at the end of the epoch before and ``budget_["cut"]`` says so.
-        A budget too short for one epoch trains one, with a warning.
-        ``partial_fit`` ignores it. None trains ``epochs`` epochs.
+        this machine and plans the most epochs, up to ``epochs``, that end
+        within the budget; then, at every epoch's end, it plans again from
+        the epochs it has timed (validation and callbacks included), and
+        lays the rest of the learning-rate schedule over exactly the epochs
+        still affordable, so that the schedule ends at the last epoch that
+        runs (``epochs_``, ``budget_["replans"]``). Only when even one more
+        epoch would end more than 10 % past the budget does training stop
+        before its plan, and ``budget_["cut"]`` says so. A budget too short
+        for one epoch trains one, with a warning. ``partial_fit`` ignores
+        it. None trains ``epochs`` epochs, as without budgets.
     """
 
     #: Each parameter's constraint and roles (:mod:`fashionnet.models._params`).
