@@ -32,7 +32,6 @@ fit trains, so that schedules end with the fit).
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 import numpy as np
@@ -135,14 +134,16 @@ class FashionNetClassifier(
     time_budget : float or None, default=None
         Seconds of wall time for the whole ``fit`` (validation, building,
         training). Fit first times a few training steps of the network on
-        this machine, then trains the most epochs, up to ``epochs``, that end
-        within the budget, with the learning-rate schedule laid out over
-        them: the same fit as ``epochs=epochs_``, whatever this machine's
-        speed (``epochs_``, ``budget_``). Should the machine slow down so
-        much that an epoch would end more than 10 % past the budget, training
-        stops at the end of the epoch before and ``budget_["cut"]`` says so.
-        A budget too short for one epoch trains one, with a warning.
-        ``partial_fit`` ignores it. None trains ``epochs`` epochs.
+        this machine and plans the most epochs, up to ``epochs``, that end
+        within the budget; then, at every epoch's end, it plans again from
+        the epochs it has timed (validation and callbacks included), and
+        lays the rest of the learning-rate schedule over exactly the epochs
+        still affordable, so that the schedule ends at the last epoch that
+        runs (``epochs_``, ``budget_["replans"]``). Only when even one more
+        epoch would end more than 10 % past the budget does training stop
+        before its plan, and ``budget_["cut"]`` says so. A budget too short
+        for one epoch trains one, with a warning. ``partial_fit`` ignores
+        it. None trains ``epochs`` epochs, as without budgets.
     """
 
     #: Each parameter's constraint and roles (:mod:`fashionnet.models._params`).
@@ -262,27 +263,32 @@ class FashionNetClassifier(
         self
             The fitted estimator.
         """
-        started = time.perf_counter()
+        started = self._clock()
         self._check_params()
         seed = self._seed()
-        with restoring_global_rng(seed):
-            warm = self.warm_start and self.__sklearn_is_fitted__()
-            if warm:
-                X, y, sample_weight = self._setup_warm_start(X, y, sample_weight)
-            else:
-                X, y, sample_weight = self._setup(X, y, sample_weight, seed)
-            validation = self._check_validation_data(validation_data)
-            guard = self._plan_budget(X, y, sample_weight, seed, started, warm, validation)
-            self._train(
-                X,
-                y,
-                sample_weight,
-                epochs=self.epochs_,
-                seed=seed,
-                whole_fit=True,
-                validation=validation,
-                guard=guard,
-            )
+        guard = None
+        try:
+            with restoring_global_rng(seed):
+                warm = self.warm_start and self.__sklearn_is_fitted__()
+                if warm:
+                    X, y, sample_weight = self._setup_warm_start(X, y, sample_weight)
+                else:
+                    X, y, sample_weight = self._setup(X, y, sample_weight, seed)
+                validation = self._check_validation_data(validation_data)
+                guard = self._plan_budget(X, y, sample_weight, seed, started, warm, validation)
+                self._train(
+                    X,
+                    y,
+                    sample_weight,
+                    # With a budget, Keras may run up to ``epochs``: the guard stops it.
+                    epochs=self.epochs_ if guard is None else guard.max_epochs,
+                    seed=seed,
+                    whole_fit=True,
+                    validation=validation,
+                    guard=guard,
+                )
+        finally:
+            self._budget_loop = None  # a later initialize or partial_fit compiles plainly
         self._record_budget(guard, started)
         return self
 

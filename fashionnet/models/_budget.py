@@ -4,13 +4,12 @@
 that ends its ``fit`` within 600 seconds here, whatever this machine's
 speed: fit first times a few training steps of the network it built
 (:func:`measure_speed`), chooses the epochs from that (:func:`plan_epochs`),
-then builds the network again from the same seed and trains it for those
-epochs, with its learning-rate schedule laid out over them
-(:func:`stretch_schedule` for a schedule given for ``epochs``). A fit with a
-budget is therefore the same fit as one with ``epochs=clf.epochs_``; the
-measurement only decides the number. :class:`BudgetGuard` stops the
-training at an epoch's end if the machine slows down so much that the next
-epoch would overrun the budget by more than :data:`GRACE`, and says so.
+then builds the network again from the same seed and trains it, with its
+learning-rate schedule laid out over those epochs. That first plan is only
+a start: at every epoch's end the fit plans again from the epochs it has
+timed, and the schedule follows
+(:mod:`fashionnet.models._budget_loop`), so that it always ends at the last
+epoch that runs.
 
 The anchors are FLAML's ``time_budget`` and auto-sklearn's
 ``time_left_for_this_task``: a budget in seconds of wall time, not a number
@@ -38,15 +37,15 @@ __all__ = [
     "remember_speed",
     "plan_epochs",
     "stretch_schedule",
-    "BudgetGuard",
     "GRACE",
     "MARGIN",
     "timed_seconds",
 ]
 
-#: How far past its budget a fit may run before :class:`BudgetGuard` cuts
-#: its remaining epochs (the planned last epoch is where a decaying learning
-#: rate pays off, so a small overrun is cheaper than losing it).
+#: How far past its budget a fit may run before
+#: :class:`~fashionnet.models._budget_loop.EpochPlanner` cuts its remaining
+#: epochs (the planned last epoch is where a decaying learning rate pays
+#: off, so a small overrun is cheaper than losing it).
 GRACE = 0.10
 #: The share of a budget :func:`plan_epochs` leaves unplanned: a few seconds
 #: of timed steps run faster than hundreds of seconds of training (a CPU's
@@ -86,7 +85,10 @@ class Speed:
 
 
 def measure_speed(
-    run_steps: Callable[[int], float], max_steps: int, timed_seconds: float = 1.0
+    run_steps: Callable[[int], float],
+    max_steps: int,
+    timed_seconds: float = 1.0,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Speed:
     """Time training steps of a network through ``run_steps``.
 
@@ -102,12 +104,14 @@ def measure_speed(
         Most steps a call may take (the steps of one epoch).
     timed_seconds : float, default=1.0
         About how many seconds of steps the longer call times.
+    clock : callable, default=time.perf_counter
+        The clock ``run_steps`` times with (a test's simulated one).
 
     Returns
     -------
     Speed
     """
-    begin = time.perf_counter()
+    begin = clock()
     first = run_steps(1)
     short = min(2, max_steps)
     t_short = run_steps(short)
@@ -125,7 +129,7 @@ def measure_speed(
             step = t_long / long
         timed = long
     startup = max(first - step, t_short - short * step, 0.0)
-    return Speed(step, startup, time.perf_counter() - begin, timed)
+    return Speed(step, startup, clock() - begin, timed)
 
 
 #: Speeds measured in this process, by :func:`speed_key`: the trials of a
@@ -267,47 +271,6 @@ def stretch_schedule(schedule: Any, factor: float) -> Any:
             f"the epochs time_budget chose ({exc}); register it with "
             "keras.saving.register_keras_serializable, or pass a float learning_rate."
         ) from None
-
-
-class BudgetGuard(keras.callbacks.Callback):
-    """Stop training at an epoch's end when the next epoch would overrun the budget.
-
-    Parameters
-    ----------
-    budget : float
-        Seconds for the whole fit.
-    started : float
-        ``time.perf_counter()`` at the start of the fit.
-    epochs : int
-        The planned epochs.
-    """
-
-    def __init__(self, budget: float, started: float, epochs: int) -> None:
-        super().__init__()
-        self.budget = budget
-        self.started = started
-        self.epochs = epochs
-        self.cut: str | None = None
-        self._epoch_start = started
-
-    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-        """Note when the epoch starts."""
-        self._epoch_start = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-        """Stop training if one more epoch like this one would pass the budget."""
-        now = time.perf_counter()
-        done = epoch + 1
-        if done >= self.epochs:
-            return
-        projected = now - self.started + (now - self._epoch_start)
-        if projected > self.budget * (1 + GRACE):
-            self.cut = (
-                f"stopped after {done} of {self.epochs} planned epochs: the next epoch would "
-                f"end at {projected:.0f} s, past the {self.budget:.0f}-s budget (this machine "
-                "ran slower than measured at the start of the fit)"
-            )
-            self.model.stop_training = True
 
 
 def timed_seconds(budget: float) -> float:

@@ -1,10 +1,11 @@
-"""A fit within a time budget: time the network's steps, then choose the epochs.
+"""A fit within a time budget: time the network's steps, choose the epochs, re-plan.
 
 :class:`BudgetPlanMixin` is the estimator's side of ``time_budget``; the
 arithmetic lives in the pure functions of :mod:`fashionnet.models._budget`
-(the measured speed, the plan, the facts recorded in ``budget_``, and the
-:class:`~fashionnet.models._budget.BudgetGuard` callback that ends a fit
-running late).
+(the measured speed, the first plan, the facts recorded in ``budget_``), the
+closed loop in :mod:`fashionnet.models._budget_loop` (the
+:class:`~fashionnet.models._budget_loop.EpochPlanner` callback that plans
+again at every epoch's end, and the schedule that follows its plans).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import warnings
 import numpy as np
 
 from ._budget import (
-    BudgetGuard,
     budget_facts,
     known_speed,
     measure_speed,
@@ -25,6 +25,7 @@ from ._budget import (
     speed_key,
     timed_seconds,
 )
+from ._budget_loop import EpochPlanner
 
 __all__ = ["BudgetPlanMixin"]
 
@@ -32,25 +33,35 @@ __all__ = ["BudgetPlanMixin"]
 class BudgetPlanMixin:
     """Plan a budgeted fit: ``epochs_`` and ``budget_`` from the network's measured speed."""
 
+    #: The clock of a budgeted fit (seconds, as a float); a test sets a simulated one.
+    _clock = staticmethod(time.perf_counter)
+
     def _plan_budget(
         self, X, y, sample_weight, seed: int | None, started: float, warm: bool, validation
-    ) -> BudgetGuard | None:
-        """With a ``time_budget``: plan the fit, and return the callback that keeps to it."""
+    ) -> EpochPlanner | None:
+        """With a ``time_budget``: plan the fit, and return the callback that re-plans it."""
+        self._budget_loop = None
         if self.time_budget is None:
             return None
         self._plan_within_budget(
             X, y, sample_weight, seed, started, warm=warm, validation=validation
         )
-        return BudgetGuard(float(self.time_budget), started, self.epochs_)
+        return self._budget_loop
 
-    def _record_budget(self, guard: BudgetGuard | None, started: float) -> None:
+    def _record_budget(self, loop: EpochPlanner | None, started: float) -> None:
         """Add what the budgeted fit that began at ``started`` did to ``budget_``."""
-        if guard is None:
+        self._budget_loop = None
+        if loop is None:
             return
+        epochs_run = len(self.history_) - self.budget_["initial_epoch"]
+        self.epochs_ = epochs_run
         self.budget_.update(
-            fit_seconds=time.perf_counter() - started,
-            epochs_run=len(self.history_) - self.budget_["initial_epoch"],
-            cut=guard.cut,
+            fit_seconds=self._clock() - started,
+            epochs_run=epochs_run,
+            replans=[list(r) for r in loop.replans],
+            landed=loop.landed,
+            timed_epoch_seconds=[float(s) for s in loop.epoch_seconds],
+            cut=loop.cut,
         )
 
     def _plan_within_budget(
@@ -70,14 +81,15 @@ class BudgetPlanMixin:
         ``epochs=epochs_``); a warm-started one gets its weights back and a
         fresh optimizer for the chosen epochs.
         """
-        build_seconds = time.perf_counter() - started
+        clock = self._clock
+        build_seconds = clock() - started
         targets = self._one_hot(y)
         n_fit = X.shape[0] - int(X.shape[0] * self.validation_split)
         self._before_timing(X)
 
         def run_steps(n_steps: int) -> float:
             n = min(n_steps * self.batch_size, n_fit)
-            begin = time.perf_counter()
+            begin = clock()
             self._fit_keras(
                 X[:n],
                 targets[:n],
@@ -89,7 +101,7 @@ class BudgetPlanMixin:
                 verbose=0,
                 shuffle=False,
             )
-            return time.perf_counter() - begin
+            return clock() - begin
 
         key = speed_key(self.model_, self.batch_size)
         speed = known_speed(key)
@@ -100,12 +112,13 @@ class BudgetPlanMixin:
                 run_steps,
                 self._steps_per_epoch(X.shape[0]),
                 timed_seconds(float(self.time_budget)),
+                clock,
             )
             remember_speed(key, speed)
         n_val = X.shape[0] - n_fit if validation is None else len(validation[1])
         plan = plan_epochs(
             float(self.time_budget),
-            elapsed=time.perf_counter() - started,
+            elapsed=clock() - started,
             rebuild_seconds=build_seconds,
             speed=speed,
             steps_per_epoch=self._steps_per_epoch(X.shape[0]),
@@ -125,6 +138,14 @@ class BudgetPlanMixin:
             float(self.time_budget), speed, plan, self.epochs, measured=measured
         )
         self.budget_["initial_epoch"] = len(self.history_) if warm else 0
+        self._budget_loop = EpochPlanner(
+            float(self.time_budget),
+            started,
+            self.epochs_,
+            self.epochs,
+            startup_seconds=speed.startup_seconds,
+            clock=clock,
+        )
         if warm:
             if weights is not None:
                 self.model_.set_weights(weights)

@@ -59,7 +59,7 @@ class CachedFeaturesMixin:
             )
         tail = split.tail
         tail.compile(
-            optimizer=self._make_optimizer(self._steps_per_epoch(X.shape[0]), self.epochs_),
+            optimizer=self._fit_optimizer(X.shape[0]),
             loss=self._make_loss(),
             metrics=["accuracy"],
         )

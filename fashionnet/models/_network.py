@@ -24,6 +24,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._budget import stretch_schedule
+from ._budget_loop import elastic_optimizer
 from ._params import learning_rate_value, network_params
 from ._precision import dtype_policy_scope, resolve_dtype_policy
 from .export import export_model
@@ -70,10 +71,28 @@ class NetworkMixin:
         """Compile ``model`` with a fresh optimizer for ``epochs_`` epochs of ``n_samples``."""
         with dtype_policy_scope(self.dtype_policy_):
             model.compile(
-                optimizer=self._make_optimizer(self._steps_per_epoch(n_samples), self.epochs_),
+                optimizer=self._fit_optimizer(n_samples),
                 loss=self._make_loss(),
                 metrics=["accuracy"],
             )
+
+    def _fit_optimizer(self, n_samples: int):
+        """The optimizer of this fit of ``n_samples`` images.
+
+        Without a time budget, ``_make_optimizer``'s for ``epochs_`` epochs.
+        During a budgeted fit (``_budget_loop`` set), the schedule given for
+        ``epochs`` epochs, laid over the ``epochs_`` planned and then over
+        each new plan the loop makes (:mod:`fashionnet.models._budget_loop`).
+        """
+        steps = self._steps_per_epoch(n_samples)
+        loop = getattr(self, "_budget_loop", None)
+        if loop is None:
+            return self._make_optimizer(steps, self.epochs_)
+        optimizer, schedule = elastic_optimizer(
+            self._make_optimizer(steps, self.epochs), steps * self.epochs, steps * self.epochs_
+        )
+        loop.follow(optimizer, schedule)
+        return optimizer
 
     def _build_network(self, inputs, n_classes: int):  # pragma: no cover - abstract
         raise NotImplementedError

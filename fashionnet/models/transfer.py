@@ -130,14 +130,16 @@ class TransferClassifier(CachedFeaturesMixin, FashionNetClassifier):
     time_budget : float or None, default=None
         Seconds of wall time for the whole ``fit`` (validation, building,
         training). Fit first times a few training steps of the network on
-        this machine, then trains the most epochs, up to ``epochs``, that end
-        within the budget, with the learning-rate schedule laid out over
-        them: the same fit as ``epochs=epochs_``, whatever this machine's
-        speed (``epochs_``, ``budget_``). Should the machine slow down so
-        much that an epoch would end more than 10 % past the budget, training
-        stops at the end of the epoch before and ``budget_["cut"]`` says so.
-        A budget too short for one epoch trains one, with a warning.
-        ``partial_fit`` ignores it. None trains ``epochs`` epochs.
+        this machine and plans the most epochs, up to ``epochs``, that end
+        within the budget; then, at every epoch's end, it plans again from
+        the epochs it has timed (validation and callbacks included), and
+        lays the rest of the learning-rate schedule over exactly the epochs
+        still affordable, so that the schedule ends at the last epoch that
+        runs (``epochs_``, ``budget_["replans"]``). Only when even one more
+        epoch would end more than 10 % past the budget does training stop
+        before its plan, and ``budget_["cut"]`` says so. A budget too short
+        for one epoch trains one, with a warning. ``partial_fit`` ignores
+        it. None trains ``epochs`` epochs, as without budgets.
     cache_features : {"auto", True, False}, default="auto"
         Train on cached outputs of the frozen part of the backbone. The
         network is cut after its last frozen layer where one tensor carries
@@ -184,13 +186,15 @@ class TransferClassifier(CachedFeaturesMixin, FashionNetClassifier):
     input_dtype_ : {"uint8", "float32"}
         Kind of pixels the model was fitted on.
     epochs_ : int
-        Epochs this fit planned: ``epochs``, or the number ``time_budget``
-        chose (``len(history_)`` is fewer when early stopping or the budget
-        cut the training short).
+        Epochs of this fit: ``epochs`` (``len(history_)`` is fewer when
+        early stopping ended it), or with ``time_budget`` the epochs it ran.
     budget_ : dict
         With ``time_budget`` only: the measured step time, the start-up and
-        epoch estimates, the epochs chosen, the fit's seconds, and ``cut``
-        (why training stopped early, or None).
+        epoch estimates, the first plan (``epochs``), each re-plan
+        (``replans``: ``[epoch, new total]``), the epochs run, the seconds of
+        each epoch timed, the fit's seconds (the budget used), ``landed``
+        (the schedule ended at the last epoch run) and ``cut`` (why training
+        stopped before its plan, or None).
     backbone_ : Backbone
         The registry entry used.
     background_ : {"dark", "light"} or None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["RunBudget", "fit_budget", "parse_duration"]
@@ -85,7 +85,18 @@ class RunBudget:
         Seconds kept for the unbudgeted stages after the budgeted ones
         (the comparison, the report).
     started : float
-        ``time.perf_counter()`` when the run began.
+        ``clock()`` when the run began.
+    clock : callable, default=time.perf_counter
+        Seconds, as a float (a test passes a simulated clock).
+
+    Attributes
+    ----------
+    allotted : dict of str to float
+        Seconds given to each stage when it started (its plan).
+    left_at_start : dict of str to float
+        Seconds left of the run's budget when each stage started.
+    used : dict of str to float
+        Seconds each stage took (what :meth:`spend` was told).
 
     Examples
     --------
@@ -99,12 +110,19 @@ class RunBudget:
     seconds: float
     shares: Mapping[str, float]
     reserve: float = 0.0
-    started: float = field(default_factory=time.perf_counter)
+    started: float | None = None
+    clock: Callable[[], float] = field(default=time.perf_counter, repr=False, compare=False)
     allotted: dict[str, float] = field(default_factory=dict)
+    left_at_start: dict[str, float] = field(default_factory=dict)
+    used: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.started is None:
+            self.started = self.clock()
 
     def elapsed(self, now: float | None = None) -> float:
         """Seconds since the run began."""
-        return (time.perf_counter() if now is None else now) - self.started
+        return (self.clock() if now is None else now) - self.started
 
     def left(self, now: float | None = None) -> float:
         """Seconds left of the budget (negative once it is overrun)."""
@@ -120,7 +138,7 @@ class RunBudget:
         pending : iterable of str
             The budgeted stages still to run in this run, ``stage`` among them.
         now : float, optional
-            ``time.perf_counter()``; the current time by default.
+            ``clock()``; the current time by default.
 
         Returns
         -------
@@ -131,10 +149,16 @@ class RunBudget:
         weights = {name: self.shares[name] for name in pending if name in self.shares}
         weights.setdefault(stage, self.shares.get(stage, 0.0))
         total = sum(weights.values())
-        available = max(self.left(now) - self.reserve, 0.0)
+        left = self.left(now)
+        available = max(left - self.reserve, 0.0)
         seconds = available * weights[stage] / total if total > 0 else 0.0
         self.allotted[stage] = seconds
+        self.left_at_start[stage] = left
         return seconds
+
+    def spend(self, stage: str, seconds: float) -> None:
+        """Note that ``stage`` took ``seconds``: the next :meth:`allot` shares out what is left."""
+        self.used[stage] = float(seconds)
 
 
 def fit_budget(seconds: float | None, fits: int = 1, overhead: float = 0.0) -> float | None:

@@ -304,6 +304,8 @@ def _run(
             else:
                 metrics = to_json_value(stage.run().to_dict())
             seconds = time.perf_counter() - start
+            if stage.budgeted and budget is not None:
+                budget.spend(stage.name, seconds)
             write_json(
                 out / "stages" / f"{stage.name}.json",
                 {
@@ -358,4 +360,8 @@ def _budget_facts(budget: RunBudget | None, stages: tuple) -> dict | None:
         "elapsed_seconds": budget.elapsed(),
         "allotted_seconds": dict(budget.allotted),
         "reserve_seconds": budget.reserve,
+        # Each stage's share came from the time left when it started (a stage
+        # ending early gives its time to the stages after it): left, and used.
+        "left_at_start_seconds": dict(budget.left_at_start),
+        "used_seconds": dict(budget.used),
     }

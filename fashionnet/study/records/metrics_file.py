@@ -43,12 +43,21 @@ class ProfileFacts(Record):
 
 @dataclass
 class BudgetFacts(Record):
-    """The run's wall-clock budget: total, shares given, time used."""
+    """The run's wall-clock budget: total, shares given, time used.
+
+    ``left_at_start_seconds`` (the run's seconds left when each budgeted
+    stage started, from which its share was computed) and ``used_seconds``
+    (what each took) are None in folders written before issue 30.
+    """
 
     seconds: float
     elapsed_seconds: float
     allotted_seconds: dict[str, float]
     reserve_seconds: float
+    left_at_start_seconds: dict[str, float] | None = None
+    used_seconds: dict[str, float] | None = None
+
+    _optional = frozenset({"left_at_start_seconds", "used_seconds"})
 
 
 @dataclass

@@ -94,4 +94,27 @@ def _section_cross_validation(doc: Report, m: StudyMetrics) -> None:
             f"Each fold's fit had a time budget of {_fmt(cv.fold_time_budget)} s, and "
             "trained the epochs that fit in it."
         )
+    _cv_side_by_side(doc, m)
     doc.figure("figures/cv_fold_curves.png", "Accuracy and loss per epoch, one row per fold")
+
+
+def _cv_side_by_side(doc: Report, m: StudyMetrics) -> None:
+    """The study's cross-validation figure and this run's: what each one measures."""
+    study = next(
+        (r.study_test_accuracy for r in m.comparison.rows if r.key == "cross_validation"), None
+    )
+    if study is None:
+        return
+    cv = m.cross_validation
+    doc.paragraph(
+        f"The study's figure and this run's, side by side: the study's **{_fmt(study)}** "
+        "is the test accuracy of one model trained on across its five folds in turn (by "
+        "its last fold it had trained on every training image several times), not fresh "
+        f"fold models; this run's **{_fmt(cv.summary['mean'].test_accuracy)}** is the mean "
+        f"test accuracy of {_fmt(cv.n_folds)} fresh fold models, each trained on "
+        f"{_fmt(cv.folds[0].train_images)} images. The two measure different things: the "
+        "study's, a longer training of one model; this run's, what a fold model reaches "
+        "and how much that varies from fold to fold. The `full` profile trains five fresh "
+        "fold models at the study's scale (all the data, the tuned epochs); run on a GPU, "
+        "it gives the fresh-fold figure to set beside the study's."
+    )
