@@ -58,9 +58,21 @@ class FitRecord(Record):
     images_per_second: float | None = None
     budget_overrun: bool | None = None
     budget_cut: str | None = None
+    #: ``[epoch, new total]`` each time a budgeted fit re-planned at an epoch's end.
+    replans: list | None = None
+    #: Whether the budgeted fit's learning-rate schedule ended at its last epoch.
+    landed: bool | None = None
 
     _optional = frozenset(
-        {"time_budget", "step_ms", "images_per_second", "budget_overrun", "budget_cut"}
+        {
+            "time_budget",
+            "step_ms",
+            "images_per_second",
+            "budget_overrun",
+            "budget_cut",
+            "replans",
+            "landed",
+        }
     )
 
     @property

@@ -94,7 +94,7 @@ def _fits(s: Record | None) -> list[tuple[str | None, FitRecord]]:
 def _epochs_text(s: Record | None) -> str:
     fits = _fits(s)
     if fits:
-        return ", ".join(_planned(f.epochs_planned, f.epochs_run) for _, f in fits)
+        return ", ".join(_replanned(f) for _, f in fits)
     # Stages of many fits that do not keep each fit's epochs: the budget of each.
     for key, unit in (("trial_time_budget", "trial"), ("fold_time_budget", "fold")):
         if getattr(s, key, None) is not None:
@@ -125,3 +125,12 @@ def _cuts(m: StudyMetrics) -> list[str]:
                     "epoch on this machine; it trained one."
                 )
     return lines
+
+
+def _replanned(fit: Record) -> str:
+    """Planned epochs, the last re-plan of a budgeted fit when it changed them, and those run."""
+    text = _planned(fit.epochs_planned, fit.epochs_run)
+    if fit.replans and fit.replans[-1][1] != fit.epochs_planned:
+        text = f"{_fmt(fit.epochs_planned)} re-planned to {_fmt(fit.replans[-1][1])}"
+        text += f" (ran {_fmt(fit.epochs_run)})" if fit.replans[-1][1] != fit.epochs_run else ""
+    return text

@@ -192,6 +192,10 @@ def fit_record(clf: Any) -> FitRecord:
     record = FitRecord(epochs_planned=int(clf.epochs_), epochs_run=int(len(clf.history_)))
     budget = getattr(clf, "budget_", None)  # the estimator's own dict (models/_budget.py)
     if budget is not None:
+        # epochs_ is what ran; the budget's first plan is what was planned.
+        record.epochs_planned = int(budget["epochs"])
+        record.replans = [[int(e), int(n)] for e, n in budget.get("replans", [])]
+        record.landed = budget.get("landed")
         record.time_budget = budget["time_budget"]
         record.step_ms = 1000 * budget["step_seconds"]
         record.images_per_second = round(clf.batch_size / budget["step_seconds"])
