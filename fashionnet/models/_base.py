@@ -43,6 +43,7 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_labels
+from .._workers import fit_location, worker_fit
 from ._budget_plan import BudgetPlanMixin
 from ._inputs import InputsMixin, pixel_moments  # noqa: F401  (importable from here)
 from ._network import NetworkMixin
@@ -265,7 +266,9 @@ class FashionNetClassifier(
         started = time.perf_counter()
         self._check_params()
         seed = self._seed()
-        with restoring_global_rng(seed):
+        # In a joblib or Dask worker: one fit at a time, the worker's share of
+        # the threads, Keras' state cleared between fits (fashionnet/_workers.py).
+        with worker_fit(), restoring_global_rng(seed):
             warm = self.warm_start and self.__sklearn_is_fitted__()
             if warm:
                 X, y, sample_weight = self._setup_warm_start(X, y, sample_weight)
@@ -284,6 +287,7 @@ class FashionNetClassifier(
                 guard=guard,
             )
         self._record_budget(guard, started)
+        self.fit_worker_ = fit_location()
         return self
 
     def initialize(self, X: Any, y: Any) -> FashionNetClassifier:
