@@ -183,7 +183,9 @@ def parallel_backend(
         try:
             with joblib.parallel_config(backend="dask", n_jobs=n_jobs or -1, client=client):
                 yield where
-        except distributed.KilledWorker as exc:
+        except (distributed.KilledWorker, distributed.client.FutureCancelledError) as exc:
+            # KilledWorker: the scheduler gave up on a fit; FutureCancelledError:
+            # the dead worker held data that joblib had scattered for the fits.
             raise _lost_worker(exc) from exc
     finally:
         if owned:
