@@ -18,12 +18,14 @@ relative or absolute. Each module is mapped to a layer by its dotted name
   4   models         ``models`` (the estimators, their persistence and export)
   3   data           ``audit``, ``preprocessing``, ``datasets``
   2   images         ``images``, ``callbacks``
-  1   leaf services  ``_io``, ``report``, ``_folds``, ``_checks`` and the root package
+  1   leaf services  ``_io``, ``report``, ``_folds``, ``_checks``, ``parallel`` (the
+                     joblib backend of many fits) and the root package
                      ``fashionnet`` (its ``__version__``; its public names load
                      lazily by string, PEP 562, so ``import fashionnet`` stays
                      cheap)
   0   primitives     ``_validation``, ``rendering``, ``registry``, ``_lock``,
-                     ``_backend``, ``progress``
+                     ``_backend``, ``progress``, ``_workers`` (a fit's hygiene in
+                     a worker process)
 ====  =============  ==========================================================
 
 The study sits below the command (the command runs the study, the study
@@ -79,6 +81,7 @@ LAYERS: dict[int, tuple[str, tuple[str, ...]]] = {
             "fashionnet.report",
             "fashionnet._folds",
             "fashionnet._checks",
+            "fashionnet.parallel",
         ),
     ),
     0: (
@@ -90,6 +93,7 @@ LAYERS: dict[int, tuple[str, tuple[str, ...]]] = {
             "fashionnet._lock",
             "fashionnet._backend",
             "fashionnet.progress",
+            "fashionnet._workers",
         ),
     ),
 }

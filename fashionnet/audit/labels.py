@@ -43,7 +43,13 @@ def require_cleanlab():
 
 
 def out_of_fold_probabilities(
-    estimator: Any, X: Any, y: Any, cv: Any = 5, *, random_state: int | None = 0
+    estimator: Any,
+    X: Any,
+    y: Any,
+    cv: Any = 5,
+    *,
+    random_state: int | None = 0,
+    n_jobs: int | None = None,
 ) -> np.ndarray:
     """Predicted class probabilities of every image from a model that never saw it.
 
@@ -61,6 +67,11 @@ def out_of_fold_probabilities(
         shuffled stratified folds seeded by ``random_state``).
     random_state : int or None, default=0
         Seed of the folds built from an int.
+    n_jobs : int or None, default=None
+        Folds fitted at once on the active joblib backend (loky processes,
+        or a Dask cluster inside ``joblib.parallel_backend("dask")``), as in
+        scikit-learn: None is 1, -1 every worker. The same fits, so the same
+        probabilities for a seeded estimator.
 
     Returns
     -------
@@ -89,7 +100,9 @@ def out_of_fold_probabilities(
     if isinstance(cv, numbers.Integral) or isinstance(cv, float):
         check_n_folds(cv, labels)  # before any fold is fitted
     folds = check_folds(cv, labels, random_state=random_state)
-    return cross_val_predict(estimator, X, labels, cv=folds, method="predict_proba")
+    return cross_val_predict(
+        estimator, X, labels, cv=folds, method="predict_proba", n_jobs=n_jobs
+    )
 
 
 def label_issues(
@@ -100,6 +113,7 @@ def label_issues(
     *,
     pred_probs: Any = None,
     random_state: int | None = 0,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Images whose label is probably wrong, worst first.
 
@@ -119,6 +133,9 @@ def label_issues(
         order); no model is fitted.
     random_state : int or None, default=0
         Seed of the folds.
+    n_jobs : int or None, default=None
+        Out-of-fold fits run at once on the active joblib backend (see
+        :func:`out_of_fold_probabilities`).
 
     Returns
     -------
@@ -161,7 +178,9 @@ def label_issues(
     if pred_probs is None:
         if estimator is None:
             raise ValueError("label_issues needs an estimator to score the images, or pred_probs.")
-        pred_probs = out_of_fold_probabilities(estimator, X, labels, cv, random_state=random_state)
+        pred_probs = out_of_fold_probabilities(
+            estimator, X, labels, cv, random_state=random_state, n_jobs=n_jobs
+        )
         probs = check_probabilities(
             pred_probs, len(labels), len(classes), name="the out-of-fold probabilities"
         )

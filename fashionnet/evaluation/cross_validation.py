@@ -38,7 +38,9 @@ class CrossValidationResult:
     folds : pandas.DataFrame
         One row per fold: ``fold`` (1, 2, ...), ``val_accuracy`` (on the
         held-out fold), ``test_accuracy`` (on the separate test set, NaN
-        without one), ``fit_time`` (seconds), ``n_train``, ``n_val``.
+        without one), ``fit_time`` (seconds), ``n_train``, ``n_val``,
+        ``worker`` (where the fold was fitted: the estimator's
+        ``fit_worker_``, None for an estimator that records none).
     histories : list of pandas.DataFrame or None
         Each fold model's training history (its ``history_``), ``None`` for
         estimators that keep none.
@@ -162,6 +164,7 @@ def cross_validate_folds(
     random_state: int | None = 0,
     *,
     return_estimators: bool = False,
+    n_jobs: int | None = None,
 ) -> CrossValidationResult:
     """Fit a fresh clone of ``estimator`` on each fold and score it.
 
@@ -173,6 +176,13 @@ def cross_validate_folds(
     folds are run by :func:`sklearn.model_selection.cross_validate` (which
     also times each ``fit``), so every fold model stays in memory until the
     last fold is done, even with ``return_estimators=False``.
+
+    With ``n_jobs`` the folds run in parallel on the active joblib backend:
+    loky processes by default, the workers of a Dask cluster inside
+    ``joblib.parallel_backend("dask")`` or
+    :func:`fashionnet.parallel.parallel_backend`. Each fold is the same fit
+    as with ``n_jobs=None``, so the scores are the same for a seeded
+    estimator (``random_state``).
 
     Parameters
     ----------
@@ -195,6 +205,10 @@ def cross_validate_folds(
         Seed of the shuffled folds built from ``None`` or an int.
     return_estimators : bool, default=False
         Keep the fitted fold estimators in ``result.estimators``.
+    n_jobs : int or None, default=None
+        Folds fitted at once, as in scikit-learn: None is 1 unless inside a
+        :func:`joblib.parallel_config` context, -1 is every worker of the
+        backend.
 
     Returns
     -------
@@ -253,6 +267,7 @@ def cross_validate_folds(
         error_score="raise",
         return_estimator=True,
         return_indices=True,
+        n_jobs=n_jobs,
     )
     models = scores["estimator"]
     folds = pd.DataFrame(
@@ -263,6 +278,7 @@ def cross_validate_folds(
             "fit_time": scores["fit_time"],
             "n_train": [len(index) for index in scores["indices"]["train"]],
             "n_val": [len(index) for index in scores["indices"]["test"]],
+            "worker": [getattr(m, "fit_worker_", None) for m in models],
         }
     )
     histories = [_history_frame(m) for m in models]

@@ -42,20 +42,21 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_labels
+from .._workers import fit_location, worker_fit
 from ._budget_plan import BudgetPlanMixin
 from ._inputs import InputsMixin, pixel_moments  # noqa: F401  (importable from here)
 from ._network import NetworkMixin
 from ._params import COMMON_PARAMS, check_params
-from ._precision import DTYPE_POLICIES, dtype_policy_scope  # noqa: F401  (importable from here)
+from ._precision import DTYPE_POLICIES  # noqa: F401  (importable from here)
 from ._training import TrainingMixin, restoring_global_rng
 from .persistence import save_model
-from .skops_io import network_state, restore_network
+from .skops_io import NetworkStateMixin
 
 __all__ = ["FashionNetClassifier"]
 
 
 class FashionNetClassifier(
-    InputsMixin, TrainingMixin, NetworkMixin, BudgetPlanMixin, KerasClassifier
+    InputsMixin, TrainingMixin, NetworkMixin, BudgetPlanMixin, NetworkStateMixin, KerasClassifier
 ):
     """Base class of the Keras image classifiers, a scikit-learn citizen.
 
@@ -215,20 +216,6 @@ class FashionNetClassifier(
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "model_")
 
-    #: Fitted attributes rebuilt from the parameters on load, not stored.
-    _rebuilt_on_load: tuple[str, ...] = ()
-
-    def __getstate__(self) -> dict:
-        # The network as a .keras file's bytes, not a Keras object graph: what
-        # skops (so MLflow), pickle and deepcopy store (models/skops_io.py).
-        return network_state(super().__getstate__(), rebuilt=self._rebuilt_on_load)
-
-    def __setstate__(self, state: dict) -> None:
-        with dtype_policy_scope(state.get("dtype_policy_")):
-            super().__setstate__(restore_network(state))
-        if self._rebuilt_on_load and hasattr(self, "model_"):
-            self._restore_fitted()
-
     # ------------------------------------------------------------------ #
     # fitting
     # ------------------------------------------------------------------ #
@@ -268,7 +255,9 @@ class FashionNetClassifier(
         seed = self._seed()
         guard = None
         try:
-            with restoring_global_rng(seed):
+            # In a joblib or Dask worker: one fit at a time, the worker's share of
+            # the threads, Keras' state cleared between fits (fashionnet/_workers.py).
+            with worker_fit(), restoring_global_rng(seed):
                 warm = self.warm_start and self.__sklearn_is_fitted__()
                 if warm:
                     X, y, sample_weight = self._setup_warm_start(X, y, sample_weight)
@@ -290,6 +279,7 @@ class FashionNetClassifier(
         finally:
             self._budget_loop = None  # a later initialize or partial_fit compiles plainly
         self._record_budget(guard, started)
+        self.fit_worker_ = fit_location()
         return self
 
     def initialize(self, X: Any, y: Any) -> FashionNetClassifier:

@@ -167,6 +167,9 @@ class LeNet5Classifier(FashionNetClassifier):
     history_ : pandas.DataFrame
         One row per epoch: ``loss``, ``accuracy`` and, with validation data,
         ``val_loss``, ``val_accuracy``.
+    fit_worker_ : str
+        Where the last ``fit`` ran: ``"dask:<worker address>"`` on a Dask
+        worker, else ``"<host>:<process id>"`` (not saved).
 
     See Also
     --------

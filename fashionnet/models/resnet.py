@@ -295,6 +295,9 @@ class ResNetClassifier(FashionNetClassifier):
         One row per epoch: ``loss`` (with the weight-decay penalty),
         ``accuracy`` (on augmented images) and, with validation data,
         ``val_loss``, ``val_accuracy``.
+    fit_worker_ : str
+        Where the last ``fit`` ran: ``"dask:<worker address>"`` on a Dask
+        worker, else ``"<host>:<process id>"`` (not saved).
 
     See Also
     --------

@@ -50,8 +50,9 @@ import pandas as pd
 from .. import preprocessing
 from ..registry import estimator_classes
 from . import _layers  # noqa: F401  (registers the custom layers that load_model rebuilds)
+from ._precision import dtype_policy_scope
 
-__all__ = ["trusted_types"]
+__all__ = ["trusted_types", "NetworkStateMixin"]
 
 #: Keys of the state that replace ``model_`` and ``history_``.
 NETWORK_KEY = "_keras_network"
@@ -155,3 +156,25 @@ def _load_network(data: Any) -> keras.Model:
         path.write_bytes(bytes(data))
         # Safe mode: a network that asks for Python code (a Lambda layer) is refused.
         return keras.saving.load_model(path, safe_mode=True)
+
+
+class NetworkStateMixin:
+    """What pickle, deepcopy and skops store of a classifier: its network as ``.keras`` bytes.
+
+    Not scikeras' pickled Keras object graph, which skops cannot walk (it
+    recursed until ``RecursionError``): the state holds the network as the
+    bytes of a ``.keras`` file, read back in Keras' safe mode under the
+    dtype policy it was built with.
+    """
+
+    #: Fitted attributes rebuilt from the parameters on load, not stored.
+    _rebuilt_on_load: tuple[str, ...] = ()
+
+    def __getstate__(self) -> dict:
+        return network_state(super().__getstate__(), rebuilt=self._rebuilt_on_load)
+
+    def __setstate__(self, state: dict) -> None:
+        with dtype_policy_scope(state.get("dtype_policy_")):
+            super().__setstate__(restore_network(state))
+        if self._rebuilt_on_load and hasattr(self, "model_"):
+            self._restore_fitted()

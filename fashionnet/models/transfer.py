@@ -218,6 +218,9 @@ class TransferClassifier(CachedFeaturesMixin, FashionNetClassifier):
     history_ : pandas.DataFrame
         One row per epoch: ``loss``, ``accuracy`` and, with validation data,
         ``val_loss``, ``val_accuracy``.
+    fit_worker_ : str
+        Where the last ``fit`` ran: ``"dask:<worker address>"`` on a Dask
+        worker, else ``"<host>:<process id>"`` (not saved).
 
     Raises
     ------

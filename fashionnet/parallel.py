@@ -1,0 +1,192 @@
+"""Many fits at once: the joblib backend that scikit-learn's loops and ours run on.
+
+scikit-learn's searches and cross-validation, and fashionnet's own loops
+(:func:`~fashionnet.evaluation.cross_validate_folds`, the out-of-fold fits
+of :func:`~fashionnet.audit.label_issues`) hand their fits to joblib. Which
+engine runs them is joblib's *active backend*: loky processes on this
+machine by default, or the workers of a Dask cluster. :func:`parallel_backend`
+activates the right one from the two settings a command takes (``--n-jobs``,
+``--scheduler``), and turns a Dask worker that died mid-fit into one clear
+error. Each fitted estimator records where it ran (``fit_worker_``,
+:func:`fit_location`); what a fit does in a worker process (one model at a
+time, its share of the threads, Keras' state cleared between fits) is
+:mod:`fashionnet._workers`.
+
+Dask is an extra: ``pip install 'fashionnet[distributed]'``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+from collections.abc import Iterator
+from typing import Any
+
+import joblib
+
+from fashionnet._workers import fit_location, in_worker_process, worker_threads
+
+__all__ = [
+    "WorkerLostError",
+    "fit_location",
+    "in_worker_process",
+    "parallel_backend",
+    "require_distributed",
+    "worker_threads",
+]
+
+_NEEDS_DISTRIBUTED = (
+    "a Dask scheduler needs dask.distributed: pip install 'fashionnet[distributed]'"
+)
+
+
+class WorkerLostError(RuntimeError):
+    """A worker process died while it ran a fit, as many times as the scheduler allows.
+
+    Raised by :func:`parallel_backend` in place of Dask's ``KilledWorker``
+    (kept as ``__cause__``).
+    """
+
+
+def require_distributed():
+    """The :mod:`distributed` module, or one clear ImportError naming the extra.
+
+    Returns
+    -------
+    module
+    """
+    try:
+        import distributed
+    except ImportError:
+        raise ImportError(_NEEDS_DISTRIBUTED) from None
+    return distributed
+
+
+def _check_n_jobs(n_jobs: Any) -> int | None:
+    if n_jobs is None:
+        return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise ValueError(
+            f"n_jobs must be None, a positive number of fits at once or -1 (every worker); "
+            f"got {n_jobs!r}."
+        )
+    return int(n_jobs)
+
+
+def _connect(distributed: Any, scheduler: Any, timeout: float) -> tuple[Any, bool]:
+    """A client of ``scheduler`` (an address, or a Client used as it is), and whether we own it."""
+    if isinstance(scheduler, distributed.Client):
+        return scheduler, False
+    if not isinstance(scheduler, str) or not scheduler.strip():
+        raise TypeError(
+            f"scheduler must be a Dask scheduler's address such as 'tcp://10.0.0.5:8786', "
+            f"or a distributed.Client; got {scheduler!r}."
+        )
+    try:
+        return distributed.Client(scheduler, timeout=timeout), True
+    except (OSError, TimeoutError) as exc:
+        raise OSError(
+            f"no Dask scheduler answered at {scheduler!r} within {timeout:g} s ({exc}); start "
+            "one with 'dask scheduler' (it prints its address) and workers with "
+            "'dask worker ADDRESS --nthreads 1', or leave the scheduler out to run on "
+            "this machine."
+        ) from exc
+
+
+def _lost_worker(exc: BaseException) -> WorkerLostError:
+    return WorkerLostError(
+        "a Dask worker died while running a fit, and the scheduler gave up on it "
+        f"({exc}). A worker dies when it runs out of memory (give each worker more with "
+        "'dask worker --memory-limit', or fewer threads: one fit at a time needs one), or "
+        "when its process is killed. Nothing of the interrupted fit was recorded; the "
+        "scheduler retries a fit on another worker up to "
+        "'distributed.scheduler.allowed-failures' times (3 by default)."
+    )
+
+
+@contextlib.contextmanager
+def parallel_backend(
+    n_jobs: int | None = None, scheduler: Any = None, *, timeout: float = 30.0
+) -> Iterator[str]:
+    """Run the fits of every joblib loop inside on this machine or on a Dask cluster.
+
+    Inside the ``with`` block, scikit-learn's searches and
+    cross-validation and fashionnet's own loops called with ``n_jobs=None``
+    take ``n_jobs`` from here, and run their fits on the backend chosen:
+
+    - ``scheduler=None``: joblib's default backend (loky worker processes on
+      this machine), ``n_jobs`` fits at once; None or 1 runs them one after
+      the other in this process, as without this context.
+    - ``scheduler`` given: the workers of that Dask cluster, through
+      Dask's joblib backend; ``n_jobs`` None means every worker
+      thread of the cluster. A worker that dies mid-fit has that fit retried
+      elsewhere by the scheduler; when it gives up, :class:`WorkerLostError`
+      says so.
+
+    Parameters
+    ----------
+    n_jobs : int or None, default=None
+        Fits at once: a positive number, or -1 for every core (every Dask
+        worker thread).
+    scheduler : str, distributed.Client or None, default=None
+        A running Dask scheduler's address (``"tcp://10.0.0.5:8786"``; a
+        client is opened and closed here) or a client already open (left
+        open).
+    timeout : float, default=30.0
+        Seconds to wait for the scheduler to answer.
+
+    Yields
+    ------
+    str
+        Where the fits run: ``"this process"``, ``"loky (N processes)"`` or
+        ``"dask <scheduler address> (N workers)"``, for a report.
+
+    Raises
+    ------
+    ValueError
+        ``n_jobs`` is 0 or not an integer.
+    ImportError
+        A scheduler is given and ``dask.distributed`` is not installed.
+    OSError
+        No scheduler answered at the address.
+    WorkerLostError
+        A worker died running a fit more often than the scheduler retries.
+
+    See Also
+    --------
+    fit_location : where one fit ran, as each estimator records it (``fit_worker_``).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from fashionnet.datasets import load_fashion_mnist
+    >>> from fashionnet.parallel import parallel_backend
+    >>> X, y = load_fashion_mnist("test")
+    >>> X = X[:300].reshape(300, -1) / 255.0
+    >>> with parallel_backend(n_jobs=1) as where:
+    ...     scores = cross_val_score(LogisticRegression(max_iter=50), X, y[:300], cv=3)
+    >>> where, scores.shape
+    ('this process', (3,))
+    """
+    n_jobs = _check_n_jobs(n_jobs)
+    if scheduler is None:
+        where = "this process" if n_jobs in (None, 1) else f"loky ({n_jobs} processes)"
+        with joblib.parallel_config(n_jobs=n_jobs):
+            yield where
+        return
+    distributed = require_distributed()
+    client, owned = _connect(distributed, scheduler, timeout)
+    try:
+        n_workers = len(client.scheduler_info().get("workers", {}))
+        where = f"dask {client.scheduler.address} ({n_workers} workers)"
+        try:
+            with joblib.parallel_config(backend="dask", n_jobs=n_jobs or -1, client=client):
+                yield where
+        except (distributed.KilledWorker, distributed.client.FutureCancelledError) as exc:
+            # KilledWorker: the scheduler gave up on a fit; FutureCancelledError:
+            # the dead worker held data that joblib had scattered for the fits.
+            raise _lost_worker(exc) from exc
+    finally:
+        if owned:
+            client.close()
