@@ -18,7 +18,10 @@ relative or absolute. Each module is mapped to a layer by its dotted name
   4   models         ``models`` (the estimators, their persistence and export)
   3   data           ``audit``, ``preprocessing``, ``datasets``
   2   images         ``images``, ``callbacks``
-  1   leaf services  ``_io``, ``report``, ``_folds``, ``_checks`` and the root package
+  1   leaf services  ``_io``, ``report``, ``_folds``, ``_checks``, ``_onnx_model`` (an
+                     exported ONNX file on onnxruntime: below ``models``, whose
+                     import starts Keras, so that ``predict`` never does) and
+                     the root package
                      ``fashionnet`` (its ``__version__``; its public names load
                      lazily by string, PEP 562, so ``import fashionnet`` stays
                      cheap)
@@ -79,6 +82,7 @@ LAYERS: dict[int, tuple[str, tuple[str, ...]]] = {
             "fashionnet.report",
             "fashionnet._folds",
             "fashionnet._checks",
+            "fashionnet._onnx_model",
         ),
     ),
     0: (
