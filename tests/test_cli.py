@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -503,6 +504,25 @@ def test_predict_mistakes_are_one_line(image_files, tmp_path, capsys):
     assert captured.err.strip() == (
         "fashionnet: warning: skipped 1 of 2 files that are not readable images: cut.png"
     )
+
+
+def test_predict_with_an_onnx_model_prints_what_the_keras_file_prints(image_files, capsys):
+    from fashionnet.datasets import CLASS_NAMES
+
+    files = image_files
+    onnx_path = files["clf"].export(files["root"] / "lenet.onnx", class_names=CLASS_NAMES)
+    outputs = {}
+    for model in (files["model"], onnx_path):
+        status = main(["predict", "--model", str(model), str(files["root"] / "photos")])
+        outputs[model.suffix] = capsys.readouterr().out.splitlines()
+        assert status == 0
+    # file, label and the inversion note alike; the probabilities to float32 rounding
+    number = re.compile(r"\b[01]\.\d{4}\b")
+    for fast, slow in zip(outputs[".onnx"], outputs[".keras"], strict=True):
+        assert number.sub("p", fast) == number.sub("p", slow)
+        (mine,), (theirs,) = number.findall(fast), number.findall(slow)
+        assert float(mine) == pytest.approx(float(theirs), abs=2e-4)
+    assert len(outputs[".onnx"]) == 5
 
 
 # ---------------------------------------------------------------- a closed output pipe

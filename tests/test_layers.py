@@ -19,7 +19,10 @@ relative or absolute. Each module is mapped to a layer by its dotted name
   3   data           ``audit``, ``preprocessing``, ``datasets``
   2   images         ``images``, ``callbacks``
   1   leaf services  ``_io``, ``report``, ``_folds``, ``_checks``, ``parallel`` (the
-                     joblib backend of many fits) and the root package
+                     joblib backend of many fits), ``_onnx_model`` (an exported
+                     ONNX file on onnxruntime: below ``models``, whose import
+                     starts Keras, so that ``predict`` never does) and the root
+                     package
                      ``fashionnet`` (its ``__version__``; its public names load
                      lazily by string, PEP 562, so ``import fashionnet`` stays
                      cheap)
@@ -82,6 +85,7 @@ LAYERS: dict[int, tuple[str, tuple[str, ...]]] = {
             "fashionnet._folds",
             "fashionnet._checks",
             "fashionnet.parallel",
+            "fashionnet._onnx_model",
         ),
     ),
     0: (

@@ -6,7 +6,7 @@
     fashionnet train --model MODEL [--param k=v ...]   (MODEL: see fashionnet.registry)
     fashionnet tune [--max-trials N] [--learning-rates ...] [--directory DIR]
     fashionnet study --profile smoke | quick | full --out DIR [--budget 15m]
-    fashionnet predict --model MODEL.keras FILE_OR_FOLDER... [--top-k K] [--format F]
+    fashionnet predict --model MODEL.keras|MODEL.onnx FILE_OR_FOLDER... [--top-k K] [--format F]
 
 Each subcommand parses its options, calls one task of :mod:`fashionnet.tasks`
 (or the study), and formats what it returns.
@@ -22,6 +22,7 @@ status 130.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import traceback
@@ -29,11 +30,19 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ._audit import cmd_audit
 from ._commands import cmd_predict, cmd_study, cmd_train, cmd_tune
 from ._parser import UsageError, build_parser, parse_param
 
 __all__ = ["main", "parse_param", "build_parser", "is_user_error", "UsageError"]
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """``fashionnet audit`` (:mod:`._audit`), whose scikit-learn and SciPy only it imports."""
+    # A second of start-up that `fashionnet predict --model M.onnx` must not pay.
+    from ._audit import cmd_audit as run
+
+    return run(args)
+
 
 _COMMANDS: dict[str, Callable] = {
     "audit": cmd_audit,

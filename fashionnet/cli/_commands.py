@@ -192,7 +192,8 @@ def cmd_study(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     if not Path(args.model).expanduser().is_file():
         raise UsageError(f"cannot read --model {args.model}: no such file")
-    import_keras_quietly()
+    if Path(args.model).suffix.lower() != ".onnx":  # an ONNX model runs without Keras
+        import_keras_quietly()
     from fashionnet.tasks.predict import predict_files
 
     try:

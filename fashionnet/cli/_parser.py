@@ -217,14 +217,19 @@ def build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser(
         "predict",
         help="classify image files (PNG, JPEG...) with a saved model",
-        description="Classify image files with a model saved by fashionnet (.keras): one "
+        description="Classify image files with a model saved by fashionnet (.keras), or "
+        "exported by it to ONNX (.onnx: runs on onnxruntime without TensorFlow, in a "
+        "fraction of a second): one "
         "line per image with its predicted label and probability. Each image is brought "
         "to what the model was trained on: its size, grey or colour, and its polarity "
         "(Fashion-MNIST shows light garments on a dark ground, so a photo of a dark "
         "garment on a light table is inverted, and the output says so).",
     )
     predict.add_argument(
-        "--model", required=True, metavar="MODEL.keras", help="a classifier saved by fashionnet"
+        "--model",
+        required=True,
+        metavar="MODEL",
+        help="a classifier saved by fashionnet (.keras) or exported by it (.onnx)",
     )
     predict.add_argument(
         "paths",

@@ -195,6 +195,7 @@ class NetworkMixin:
         path: str | os.PathLike,
         format: str = "onnx",
         *,
+        class_names: Any = None,
         overwrite: bool = False,
         **kwargs: Any,
     ):
@@ -204,9 +205,13 @@ class NetworkMixin:
         :meth:`predict_proba` takes (uint8 images in the layout seen at fit,
         its preprocessing in the graph) and gives the same probabilities,
         test-time augmentation included. Keras 3's ``Model.export`` writes
-        it; the file is written atomically. An ONNX file also holds the
-        class labels and ``background_`` in its metadata (``classes`` as a
-        JSON list, ``background``). A mixed-precision network (see
+        it; the file is written atomically. An ONNX file also holds, in its
+        metadata, what :func:`~fashionnet.models.read_model_info` reads from
+        a saved ``.keras`` file (the class labels and names, the image shape,
+        the input layout and pixel type, ``background_``; format
+        ``fashionnet.onnx/1``), so that ``fashionnet predict --model
+        MODEL.onnx`` prepares image files as for the ``.keras`` file, on
+        onnxruntime alone, in a fraction of a second. A mixed-precision network (see
         ``dtype_policy``) goes to ONNX as its float32 twin, the same weights
         computing in float32 (:func:`fashionnet.models.export.float32_twin`):
         its probabilities then agree with :meth:`predict_proba`'s to
@@ -225,6 +230,10 @@ class NetworkMixin:
             ``pip install 'fashionnet[export]'``. ``"tf_saved_model"`` and
             ``"litert"`` need TensorFlow installed, on any backend Keras
             exports from.
+        class_names : sequence of str or None, default=None
+            Display names of ``classes_``, in their order, kept in an ONNX
+            file's metadata as :meth:`save` keeps them (None: the labels as
+            text).
         overwrite : bool, default=False
             Replace what is at ``path`` even when fashionnet did not write
             it. Never the current folder, one above it or a mount point; a
@@ -244,12 +253,14 @@ class NetworkMixin:
             A package the format needs is missing; the message names it and
             the extra to install.
         ValueError
-            An unknown ``format``.
+            An unknown ``format``, or ``class_names`` not one name per class.
         FileExistsError
             ``path`` holds something fashionnet did not write (the message
             names it and the way out).
         """
-        return export_model(self, path, format, overwrite=overwrite, **kwargs)
+        return export_model(
+            self, path, format, class_names=class_names, overwrite=overwrite, **kwargs
+        )
 
     def _predict_network(self, X: np.ndarray) -> np.ndarray:
         """The network's probabilities for validated images, in inference mode."""

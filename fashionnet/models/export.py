@@ -6,14 +6,17 @@
 exported model takes the uint8 images the estimator takes, and test-time
 augmentation is in the graph, so it gives :meth:`predict_proba`'s
 probabilities. ONNX gets a mixed-precision network's float32 twin
-(:func:`float32_twin`). The packages a format needs are named in one line when
-missing (``pip install 'fashionnet[export]'``).
+(:func:`float32_twin`), and its metadata holds what preparing images needs
+(the model info :func:`~fashionnet.models.read_model_info` reads from a
+``.keras`` file, class names included: :mod:`fashionnet._onnx_model`), so
+that ``fashionnet predict --model MODEL.onnx`` runs without Keras. The
+packages a format needs are named in one line when missing (``pip install
+'fashionnet[export]'``).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import mmap
 import os
 import shutil
@@ -24,7 +27,9 @@ from typing import Any
 from sklearn.utils.validation import check_is_fitted
 
 from .._io import private_name, remove_stale
+from .._onnx_model import OUTPUT_NAME, onnx_metadata
 from .._ownership import check_target, folder_holds_only, replace_path
+from .persistence import _check_class_names, _version
 
 __all__ = ["EXPORT_FORMATS", "export_model", "float32_twin"]
 
@@ -50,8 +55,6 @@ _KEYWORDS = {
     "tf_saved_model": {"verbose", "input_signature", "is_static", "jax2tf_kwargs"},
     "litert": None,
 }
-#: Name of the exported model's output (tf2onnx would call it "Identity:0").
-OUTPUT_NAME = "probabilities"
 #: What a SavedModel folder written by Keras holds (``saved_model.pb`` always).
 _SAVED_MODEL_ENTRIES = ("variables", "assets", "fingerprint.pb", "keras_metadata.pb")
 #: What each format writes, for messages.
@@ -67,6 +70,7 @@ def export_model(
     path: str | os.PathLike,
     format: str = "onnx",
     *,
+    class_names: Any = None,
     overwrite: bool = False,
     **kwargs: Any,
 ):
@@ -82,6 +86,10 @@ def export_model(
         The file (ONNX, LiteRT) or folder (SavedModel) to write.
     format : {"onnx", "tf_saved_model", "litert"}, default="onnx"
         The format.
+    class_names : sequence of str or None, default=None
+        Display names of ``estimator.classes_``, in their order, kept in an
+        ONNX file's metadata (None: the labels as text), as ``save`` keeps
+        them.
     overwrite : bool, default=False
         Replace what is at ``path`` even when fashionnet did not write it
         (see :mod:`fashionnet._ownership`; a link is replaced, not its target).
@@ -106,6 +114,12 @@ def export_model(
     import numpy as np
 
     check_is_fitted(estimator)
+    if class_names is not None and format != "onnx":
+        raise ValueError(
+            f"export(format={format!r}) keeps no class names (only an ONNX file's metadata "
+            "does); leave class_names out, or export to ONNX."
+        )
+    names = _check_class_names(class_names, estimator.classes_)
     backend = keras.backend.backend()
     if (format, backend) not in _NEEDS:
         raise ValueError(
@@ -141,7 +155,7 @@ def export_model(
         except ImportError as exc:
             raise _missing(format, getattr(exc, "name", None) or str(exc)) from exc
         if format == "onnx":
-            _annotate_onnx(staged, estimator)
+            _annotate_onnx(staged, estimator, names)
         replace_path(staged, path, staging / "replaced")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -191,8 +205,14 @@ def _missing(format: str, what: str) -> ImportError:
     )
 
 
-def _annotate_onnx(path: Path, estimator: Any) -> None:
-    """Name the output ``probabilities`` and keep the class labels in the metadata."""
+def _annotate_onnx(path: Path, estimator: Any, class_names: list[str] | None) -> None:
+    """Name the output ``probabilities``; keep what preparing images needs in the metadata.
+
+    The metadata is :func:`fashionnet._onnx_model.onnx_metadata` of the
+    model info that :func:`~fashionnet.models.read_model_info` reads from a
+    saved ``.keras`` file, so that an ONNX file is predicted with as a
+    ``.keras`` one is, without Keras.
+    """
     import onnx
 
     model = onnx.load(os.fspath(path))
@@ -202,11 +222,19 @@ def _annotate_onnx(path: Path, estimator: Any) -> None:
         node.output[:] = [OUTPUT_NAME if name == old else name for name in node.output]
         node.input[:] = [OUTPUT_NAME if name == old else name for name in node.input]
     graph.output[0].name = OUTPUT_NAME
-    metadata = {
-        "classes": json.dumps(estimator.classes_.tolist()),
-        "background": str(getattr(estimator, "background_", None)),
-        "estimator": type(estimator).__name__,
-    }
+    classes = estimator.classes_.tolist()
+    metadata = onnx_metadata(
+        {
+            "estimator": type(estimator).__name__,
+            "classes": classes,
+            "class_names": class_names or [str(c) for c in classes],
+            "image_shape": estimator.image_shape_,
+            "input_shape": estimator.input_shape_,
+            "input_dtype": estimator.input_dtype_,
+            "background": getattr(estimator, "background_", None),
+            "fashionnet_version": _version(),
+        }
+    )
     for key, value in metadata.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value

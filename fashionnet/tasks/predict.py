@@ -3,23 +3,34 @@
 The use case behind ``fashionnet predict``: read the model's needs from its
 file (image size, grey or colour, the polarity of its training images, its
 input scaling, its class names), bring each image file to them, and predict.
+
+Two kinds of file give the same answers: a ``.keras`` file saved by a
+classifier's ``save`` (loaded with Keras, whose TensorFlow start-up takes
+seconds) and a ``.onnx`` file written by its ``export`` (run on onnxruntime
+by :class:`fashionnet._onnx_model.OnnxModel`, which reads the same needs
+from the file's metadata). Only :func:`_open_model` tells them apart; it
+imports Keras for a ``.keras`` file only, and pandas is imported only when
+:attr:`Predictions.table` is read, so that the ONNX path starts in a
+fraction of a second.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from fashionnet._backend import import_keras_quietly
 from fashionnet._checks import InvalidParameterError
+from fashionnet._onnx_model import OnnxModel
 from fashionnet.images import IMAGE_SUFFIXES, load_images, match_background
-from fashionnet.models import load_model
-from fashionnet.models.persistence import read_model_info
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Predictions", "image_files", "predict_files"]
 
@@ -30,12 +41,12 @@ class Predictions:
 
     Attributes
     ----------
-    table : pandas.DataFrame
-        Columns ``file`` (str), ``label`` (the most likely class's name),
-        ``class`` (its label, as the model was fitted), ``probability``,
-        ``top_k`` (a list of ``(name, probability)``, most likely first)
-        and ``inverted`` (whether the image was inverted to the model's
-        polarity).
+    rows : list of dict
+        One per image: ``file`` (str), ``label`` (the most likely class's
+        name), ``class`` (its label, as the model was fitted),
+        ``probability``, ``top_k`` (a list of ``(name, probability)``, most
+        likely first) and ``inverted`` (whether the image was inverted to
+        the model's polarity).
     background : {"dark", "light"} or None
         The ground of the model's training images (None: unknown, nothing
         inverted).
@@ -43,16 +54,27 @@ class Predictions:
         The labels kept per image.
     """
 
-    table: pd.DataFrame
+    rows: list[dict]
     background: str | None
     top_k: int
 
+    @property
+    def table(self) -> pd.DataFrame:
+        """The rows as a DataFrame, one column per key of :attr:`rows`."""
+        # pandas takes most of a second to import: only a reader of the table pays for it.
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=_COLUMNS)
+
     def records(self) -> list[dict]:
         """The rows as JSON-ready dicts (``top_k`` as ``{"label", "probability"}`` dicts)."""
-        rows = self.table.to_dict("records")  # plain Python values, JSON-ready
-        for row in rows:
-            row["top_k"] = [{"label": name, "probability": p} for name, p in row["top_k"]]
-        return rows
+        return [
+            {**row, "top_k": [{"label": name, "probability": p} for name, p in row["top_k"]]}
+            for row in self.rows
+        ]
+
+
+_COLUMNS = ["file", "label", "class", "probability", "top_k", "inverted"]
 
 
 def image_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -103,7 +125,9 @@ def predict_files(
     Parameters
     ----------
     model : str or path-like
-        A ``.keras`` file written by a classifier's ``save``.
+        A ``.keras`` file written by a classifier's ``save``, or a ``.onnx``
+        file written by its ``export`` (run on onnxruntime, without
+        importing Keras or TensorFlow; same preparation, same labels).
     paths : sequence of str or path-like
         Image files, or folders whose image files are read, sub-folders
         included.
@@ -127,6 +151,12 @@ def predict_files(
         ``model`` or a path does not exist, or a folder holds no image.
     DamagedModelError
         ``model`` is not a classifier saved by fashionnet, or is damaged.
+    ValueError
+        A ``.onnx`` ``model`` that onnxruntime cannot open, that fashionnet
+        did not export, or that an older fashionnet exported without what
+        preparing images needs (the message says how to export it again).
+    ImportError
+        A ``.onnx`` ``model`` without onnxruntime installed.
     InvalidParameterError
         ``top_k`` outside ``1..n_classes``, or a model trained on arrays
         that are no grey or colour images.
@@ -150,9 +180,15 @@ def predict_files(
     ['file', 'label', 'class', 'probability', 'top_k', 'inverted']
     >>> bool(predictions.table["inverted"][0]), predictions.background
     (True, 'dark')
+
+    The same model exported to ONNX gives the same answer without Keras:
+
+    >>> onnx_path = model.export(folder / "lenet.onnx", class_names=CLASS_NAMES)
+    >>> fast = predict_files(onnx_path, [folder / "photo.png"], top_k=2)
+    >>> fast.records()[0]["label"] == predictions.records()[0]["label"]
+    True
     """
-    import_keras_quietly()
-    info = read_model_info(model)
+    info, predict_proba = _open_model(Path(model))
     height, width, channels = info["image_shape"]
     if min(height, width) < 3 or channels not in (1, 3):
         raise InvalidParameterError(
@@ -173,7 +209,7 @@ def predict_files(
         X, inverted = match_background(X, info["background"])
     if info["input_dtype"] == "float32":
         X = X.astype("float32") / 255
-    proba = load_model(model).predict_proba(X)
+    proba = predict_proba(X)
     names = info["class_names"]
     order = np.argsort(proba, axis=1)[:, ::-1][:, :top_k]
     rows = [
@@ -187,6 +223,17 @@ def predict_files(
         }
         for path, p, best, flipped in zip(files, proba, order, inverted, strict=True)
     ]
-    columns = ["file", "label", "class", "probability", "top_k", "inverted"]
-    table = pd.DataFrame(rows, columns=columns)
-    return Predictions(table=table, background=info["background"], top_k=top_k)
+    return Predictions(rows=rows, background=info["background"], top_k=top_k)
+
+
+def _open_model(path: Path) -> tuple[dict, Callable[[np.ndarray], np.ndarray]]:
+    """The model info of ``path`` and its ``predict_proba``, by the file's suffix."""
+    if path.suffix.lower() == ".onnx":
+        model = OnnxModel(path)
+        return model.info, model.predict_proba
+    # Keras is imported for a .keras file only: its start-up is what the ONNX path saves.
+    import_keras_quietly()
+    from fashionnet.models import load_model, read_model_info
+
+    info = read_model_info(path)
+    return info, lambda X: load_model(path).predict_proba(X)

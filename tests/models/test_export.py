@@ -43,6 +43,12 @@ def test_lenet_onnx_gives_its_probabilities(lenet, data, tmp_path):
     metadata = session.get_modelmeta().custom_metadata_map
     assert json.loads(metadata["classes"]) == list(range(10))
     assert metadata["background"] == "dark"
+    # What preparing image files needs (fashionnet._onnx_model), names as text by default.
+    assert metadata["format"] == "fashionnet.onnx/1"
+    assert json.loads(metadata["class_names"]) == [str(c) for c in range(10)]
+    assert json.loads(metadata["image_shape"]) == [28, 28, 1]
+    assert json.loads(metadata["input_shape"]) == [28, 28]
+    assert metadata["input_dtype"] == "uint8"
     # Exporting again replaces the file and leaves no staging folder.
     lenet.export(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lenet.onnx"]
@@ -249,3 +255,17 @@ def test_a_keyword_the_format_does_not_take_is_refused(lenet, tmp_path, format, 
     ):
         lenet.export(tmp_path / "model", format=format, **{keyword: 1})
     assert not list(tmp_path.iterdir())  # refused before anything is written
+
+
+def test_class_names_travel_in_the_onnx_metadata(lenet, tmp_path):
+    from fashionnet.datasets import CLASS_NAMES
+
+    path = lenet.export(tmp_path / "named.onnx", class_names=CLASS_NAMES)
+    _, session = onnx_proba(path, np.zeros((1, 28, 28), np.uint8))
+    metadata = session.get_modelmeta().custom_metadata_map
+    assert json.loads(metadata["class_names"]) == list(CLASS_NAMES)
+    with pytest.raises(ValueError, match="class_names holds 2 names for 10 classes"):
+        lenet.export(tmp_path / "short.onnx", class_names=["a", "b"])
+    assert not (tmp_path / "short.onnx").exists()
+    with pytest.raises(ValueError, match="keeps no class names"):
+        lenet.export(tmp_path / "x.tflite", format="litert", class_names=CLASS_NAMES)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -87,3 +89,90 @@ def test_image_files_lists_folders_in_order_without_hidden_files(photos):
     (root / "negatives" / ".hidden.png").write_bytes(b"")
     files = image_files([root / "garment1.png", root / "negatives"])
     assert [p.name for p in files] == ["garment1.png"] + [f"photo{i}.png" for i in range(4)]
+
+
+# --------------------------------------------------------------------------- ONNX
+
+
+@pytest.fixture(scope="module")
+def exported(trained, tmp_path_factory):
+    """The trained LeNet-5 exported to ONNX with the class names it was saved with."""
+    from fashionnet.datasets import CLASS_NAMES
+
+    folder = tmp_path_factory.mktemp("exported")
+    return trained.estimator.export(folder / "lenet.onnx", class_names=CLASS_NAMES)
+
+
+def write_pngs(images, folder):
+    """Real test images as PNGs, every other one as a photo-like negative."""
+    from PIL import Image
+
+    folder.mkdir()
+    for i, image in enumerate(images):
+        Image.fromarray(image if i % 2 else 255 - image).save(folder / f"{i:03d}.png")
+    return folder
+
+
+def assert_same_predictions(fast, slow):
+    assert fast.background == slow.background and fast.top_k == slow.top_k
+    for mine, theirs in zip(fast.records(), slow.records(), strict=True):
+        for key in ("file", "label", "class", "inverted"):
+            assert mine[key] == theirs[key], key
+        assert mine["probability"] == pytest.approx(theirs["probability"], abs=1e-5)
+        assert [t["label"] for t in mine["top_k"]] == [t["label"] for t in theirs["top_k"]]
+
+
+def test_an_onnx_model_predicts_as_its_keras_file(trained, exported, small_test, tmp_path):
+    folder = write_pngs(small_test[0][:100], tmp_path / "images")
+    slow = predict_files(trained.model_path, [folder], top_k=3)
+    fast = predict_files(exported, [folder], top_k=3)
+    assert_same_predictions(fast, slow)
+    assert fast.table["inverted"].sum() == 50
+    assert list(fast.table.columns) == list(slow.table.columns)
+
+
+def test_an_onnx_model_of_float_pixels_is_given_scaled_images(small_train, small_test, tmp_path):
+    from fashionnet.datasets import CLASS_NAMES
+    from fashionnet.models import LeNet5Classifier
+
+    X, y = small_train
+    clf = LeNet5Classifier(epochs=1, batch_size=64, random_state=0)
+    clf.fit(X[:300].astype("float32") / 255, y[:300])
+    assert clf.input_dtype_ == "float32"
+    saved = clf.save(tmp_path / "float.keras", class_names=CLASS_NAMES)
+    onnx_path = clf.export(tmp_path / "float.onnx", class_names=CLASS_NAMES)
+    folder = write_pngs(small_test[0][:10], tmp_path / "images")
+    assert_same_predictions(predict_files(onnx_path, [folder]), predict_files(saved, [folder]))
+
+
+def test_the_onnx_path_imports_neither_keras_nor_tensorflow(exported, photos):
+    root, _ = photos
+    code = (
+        "import json, sys\n"
+        "from fashionnet.cli import main\n"
+        f"status = main(['predict', '--model', {str(exported)!r}, {str(root)!r}, '--format', "
+        "'json'])\n"
+        "heavy = {'keras', 'tensorflow', 'pandas', 'sklearn', 'scipy'}\n"
+        "print(json.dumps([status, sorted({m.split('.')[0] for m in sys.modules} & heavy)]),"
+        " file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == [0, []], proc.stderr
+    rows = json.loads(proc.stdout)
+    assert len(rows) == 8 and sum(row["inverted"] for row in rows) == 4
+
+
+def test_an_older_onnx_export_is_refused_saying_how_to_export_again(exported, photos, tmp_path):
+    import onnx
+
+    root, _ = photos
+    model = onnx.load(str(exported))
+    old = [(e.key, e.value) for e in model.metadata_props if e.key in {"classes", "estimator"}]
+    assert old, "an exported file holds classes and estimator"
+    del model.metadata_props[:]
+    for key, value in old:
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save(model, str(tmp_path / "old.onnx"))
+    with pytest.raises(ValueError, match=r"older fashionnet.*lacks format.*export\("):
+        predict_files(tmp_path / "old.onnx", [root / "garment0.png"])
