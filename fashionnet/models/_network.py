@@ -24,6 +24,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._budget import stretch_schedule
+from ._distribution import predict_evenly
 from ._params import learning_rate_value, network_params
 from ._precision import dtype_policy_scope, resolve_dtype_policy
 from .export import export_model
@@ -238,4 +239,4 @@ class NetworkMixin:
         if X.shape[0] <= batch_size:
             # One batch: a direct call skips tracing a predict function.
             return keras.ops.convert_to_numpy(self.model_(X, training=False))
-        return self.model_.predict(X, batch_size=batch_size, verbose=0)
+        return predict_evenly(self.model_, X, batch_size)
