@@ -12,7 +12,9 @@ PROFILE ?= quick
 # backend's extra). They run the tests marked "backend" (the list is in
 # tests/conftest.py): on JAX the estimator, tuning, evaluation, CLI and
 # smoke-study ones, on PyTorch those under tests/models and
-# tests/test_backend.py; each on two xdist workers, as make test. TORCH pins
+# tests/test_backend.py; each on two xdist workers, as make test. The JAX job
+# sees two host CPU devices (XLA_FLAGS), on which distribution="data_parallel"
+# trains (tests/models/test_distribution.py); the other tests use one. TORCH pins
 # the CPU build on CI's disk: a plain 'torch' from PyPI is a CUDA build of GBs.
 TORCH ?= torch==2.13.0
 
@@ -40,7 +42,8 @@ test: data venv  ## unit, property, composition and doctest suites
 
 test-jax: data
 	$(PYTHON) .ci/backend_venv.py jax .venv-jax
-	KERAS_BACKEND=jax .venv-jax/bin/python -m pytest -q -m backend tests --durations=5 \
+	XLA_FLAGS=--xla_force_host_platform_device_count=2 KERAS_BACKEND=jax \
+	  .venv-jax/bin/python -m pytest -q -m backend tests --durations=5 \
 	  -n 2 --dist loadfile
 
 test-torch: data

@@ -24,6 +24,13 @@ other: the first model trained in a process pays the device's one-time
 start-up (on a GPU: its context, cuDNN and cuBLAS handles, autotuning), so
 two sides timed in one process would charge it to whichever came first.
 
+On JAX, LeNet-5 and the compact ResNet are also fitted with
+``distribution=None`` and ``distribution="data_parallel"`` (Keras'
+``DataParallel`` over every local device): on one GPU the ratio of the two
+is the overhead of the distributed path, on several its speed-up
+(``--distribution-only`` runs just that part, ``--models`` picks among the two;
+other backends skip it).
+
 ``--tiny`` checks the script on a CPU in a minute or two: 512 images, the
 models that are not ImageNet backbones (compiling ResNet152V2 alone takes
 minutes on a CPU; ``--models`` adds them back, 32x32), the search, no study
@@ -32,7 +39,7 @@ minutes on a CPU; ``--models`` adds them back, 32x32), the search, no study
 Usage::
 
     KERAS_BACKEND=jax python benchmarks/bench_gpu.py [--tiny] [--models lenet5,vgg16]
-        [--studies smoke,quick] [--skip-search] [--json results.json]
+        [--studies smoke,quick] [--skip-search] [--distribution-only] [--json results.json]
 """
 
 from __future__ import annotations
@@ -115,11 +122,13 @@ def load(scale: Scale):
 # --------------------------------------------------------------------------- models
 
 
-def _fashionnet_run(spec, scale: Scale, data) -> dict:
+def _fashionnet_run(spec, scale: Scale, data, distribution: str | None = None) -> dict:
     """Fit a registered model for EPOCHS epochs; time its epochs and score it."""
     X, y, X_test, y_test = data
     names = set(spec.parameter_names())
     params = {"epochs": EPOCHS, "batch_size": BATCH, "random_state": 0}
+    if distribution is not None:
+        params["distribution"] = distribution
     if "weights" in names:
         params["weights"] = None
     if "trainable_layers" in names:
@@ -220,10 +229,10 @@ def _plain_fit(model, prepare, data, start: float) -> dict:
     return figures
 
 
-def _fashionnet_child(key: str, scale: Scale) -> dict:
+def _fashionnet_child(key: str, scale: Scale, distribution: str | None = None) -> dict:
     from fashionnet.registry import get_model
 
-    return _fashionnet_run(get_model(key), scale, load(scale))
+    return _fashionnet_run(get_model(key), scale, load(scale), distribution)
 
 
 def _plain_child(key: str, scale: Scale) -> dict | None:
@@ -254,6 +263,68 @@ def bench_models(scale: Scale, keys: list[str] | None) -> list[dict]:
         rows.append({"key": spec.key, "display": spec.display, "fashionnet": ours, "plain": plain})
         print(f"  {spec.display}: done", file=sys.stderr)
     return rows
+
+
+# --------------------------------------------------------------------------- distribution
+
+#: The models fitted with and without ``distribution="data_parallel"``.
+DISTRIBUTED_MODELS = ("lenet5", "resnet")
+
+
+def _distribution_devices() -> list[str] | None:
+    """The devices ``"data_parallel"`` spans, or None where Keras' backend has none."""
+    import keras
+
+    if keras.config.backend() != "jax":
+        return None
+    return keras.distribution.list_devices()
+
+
+def bench_distribution(scale: Scale, keys: list[str] | None) -> dict | None:
+    """LeNet-5 and the compact ResNet (those of ``keys``, if given) with and without
+    ``distribution="data_parallel"``."""
+    devices = in_child(_distribution_devices)
+    if devices is None:
+        print("  distribution: skipped, Keras' backend here is not JAX", file=sys.stderr)
+        return None
+    rows = []
+    for key in DISTRIBUTED_MODELS:
+        if keys is not None and key not in keys:
+            continue
+        one = in_child(_fashionnet_child, key, scale, None)
+        spread = in_child(_fashionnet_child, key, scale, "data_parallel")
+        rows.append({"key": key, "none": one, "data_parallel": spread})
+        print(f"  {key} with and without data_parallel: done", file=sys.stderr)
+    return {"devices": devices, "rows": rows}
+
+
+def distribution_table(result: dict) -> str:
+    """The two fits of each model side by side, as ratios data_parallel / None."""
+    from fashionnet.rendering import markdown_table
+
+    header = [
+        "model",
+        "None: first / steady epoch (s)",
+        "data_parallel: first / steady epoch (s)",
+        "ratios first / steady",
+        "accuracy None / data_parallel",
+    ]
+    rows = []
+    for row in result["rows"]:
+        one, spread = row["none"], row["data_parallel"]
+        rows.append(
+            [
+                row["key"],
+                f"{one['first_epoch_s']:.2f} / {one['steady_epoch_s']:.2f}",
+                f"{spread['first_epoch_s']:.2f} / {spread['steady_epoch_s']:.2f}",
+                f"{spread['first_epoch_s'] / one['first_epoch_s']:.2f} / "
+                f"{spread['steady_epoch_s'] / one['steady_epoch_s']:.2f}",
+                f"{one['accuracy']:.4f} / {spread['accuracy']:.4f}",
+            ]
+        )
+    devices = ", ".join(result["devices"])
+    title = f"distribution='data_parallel' over {len(result['devices'])} device(s): {devices}"
+    return f"{title}\n\n" + markdown_table(header, rows)
 
 
 # --------------------------------------------------------------------------- search, studies
@@ -422,6 +493,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--studies", help="comma-separated profiles to run (default: smoke,quick; --tiny: none)"
     )
+    parser.add_argument(
+        "--distribution-only",
+        action="store_true",
+        help="only the fits with distribution=None and 'data_parallel'",
+    )
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     scale = TINY_SCALE if args.tiny else FULL_SCALE
@@ -429,11 +505,18 @@ def main(argv: list[str] | None = None) -> int:
     begin = time.perf_counter()
     device = in_child(device_line)
     print(device, file=sys.stderr)
-    models = bench_models(scale, args.models.split(",") if args.models else None)
-    search = None if args.skip_search else in_child(bench_search, scale)
-    studies = {p: in_child(bench_study, p) for p in studies_asked if p and p != "none"}
-    full = estimate_full(models, studies, scale.train or 60000)
-    print(table(device, models, search, studies, full))
+    keys = args.models.split(",") if args.models else None
+    distribution = bench_distribution(scale, keys)
+    if args.distribution_only:
+        models, search, studies, full = [], None, {}, None
+    else:
+        models = bench_models(scale, keys)
+        search = None if args.skip_search else in_child(bench_search, scale)
+        studies = {p: in_child(bench_study, p) for p in studies_asked if p and p != "none"}
+        full = estimate_full(models, studies, scale.train or 60000)
+        print(table(device, models, search, studies, full))
+    if distribution is not None:
+        print(("\n" if models else f"{device}\n\n") + distribution_table(distribution))
     if full is not None:
         parts = ", ".join(f"{name} {s / 60:.1f}" for name, s in full["parts_s"].items())
         print(f"\nfull profile estimate, minutes: {parts}")
@@ -451,6 +534,7 @@ def main(argv: list[str] | None = None) -> int:
                 "search": search,
                 "studies": studies,
                 "full_estimate": full,
+                "distribution": distribution,
             },
         )
     return 0

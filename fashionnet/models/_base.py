@@ -44,6 +44,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._validation import check_labels
 from .._workers import fit_location, worker_fit
 from ._budget_plan import BudgetPlanMixin
+from ._distribution import DistributionMixin
 from ._inputs import InputsMixin, pixel_moments  # noqa: F401  (importable from here)
 from ._network import NetworkMixin
 from ._params import COMMON_PARAMS, check_params
@@ -56,7 +57,13 @@ __all__ = ["FashionNetClassifier"]
 
 
 class FashionNetClassifier(
-    InputsMixin, TrainingMixin, NetworkMixin, BudgetPlanMixin, NetworkStateMixin, KerasClassifier
+    InputsMixin,
+    TrainingMixin,
+    NetworkMixin,
+    BudgetPlanMixin,
+    DistributionMixin,
+    NetworkStateMixin,
+    KerasClassifier,
 ):
     """Base class of the Keras image classifiers, a scikit-learn citizen.
 
@@ -119,6 +126,21 @@ class FashionNetClassifier(
         in float32 elsewhere. None uses Keras' global policy at fit time,
         float32 unless changed. The global policy is left as it was; saved
         models keep the policy they were built with (``dtype_policy_``).
+    distribution : {"data_parallel"}, keras.distribution.Distribution or None, default=None
+        The devices one fit trains on, through ``keras.distribution`` (Keras'
+        JAX backend only; elsewhere fit refuses it and names the backend to
+        use). None trains on one device, as Keras does by default.
+        ``"data_parallel"`` is ``keras.distribution.DataParallel`` over every
+        local device of the backend (all GPUs, or all CPU devices): the
+        weights are replicated, each batch is split across the devices and
+        ``batch_size``, the global batch, must be a multiple of their number.
+        A ``DataParallel`` or ``ModelParallel`` you built is used as it is.
+        It applies to this estimator's ``fit``, ``partial_fit``,
+        ``predict`` and loading only: Keras' global distribution is left as
+        it was. ``distribution_`` records the devices of the fit; a saved
+        model keeps ``"data_parallel"`` (a Distribution you built is saved
+        as its description and loads as ``"data_parallel"``; a backend
+        without distributions loads it as None, with a warning).
     class_weight : dict, "balanced" or None, default=None
         Weight of each class in the loss, as in scikit-learn: a dict maps a
         class to its weight (classes left out weigh 1); ``"balanced"`` weighs
@@ -168,6 +190,7 @@ class FashionNetClassifier(
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        distribution: Any = None,
         class_weight: dict | str | None = None,
         warm_start: bool = False,
         time_budget: float | None = None,
@@ -186,6 +209,7 @@ class FashionNetClassifier(
         self.random_state = random_state
         self.verbose = verbose
         self.dtype_policy = dtype_policy
+        self.distribution = distribution
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.time_budget = time_budget
@@ -257,7 +281,7 @@ class FashionNetClassifier(
         try:
             # In a joblib or Dask worker: one fit at a time, the worker's share of
             # the threads, Keras' state cleared between fits (fashionnet/_workers.py).
-            with worker_fit(), restoring_global_rng(seed):
+            with worker_fit(), self._distributed(fitting=True), restoring_global_rng(seed):
                 warm = self.warm_start and self.__sklearn_is_fitted__()
                 if warm:
                     X, y, sample_weight = self._setup_warm_start(X, y, sample_weight)
@@ -299,7 +323,7 @@ class FashionNetClassifier(
         """
         self._check_params()
         seed = self._seed()
-        with restoring_global_rng(seed):
+        with self._distributed(fitting=True), restoring_global_rng(seed):
             self._setup(X, y, None, seed)
         return self
 
@@ -351,6 +375,11 @@ class FashionNetClassifier(
         first_call = not self.__sklearn_is_fitted__()
         if first_call:
             self._check_params()
+        with self._distributed(fitting=True):
+            return self._partial_fit(X, y, classes, sample_weight, first_call)
+
+    def _partial_fit(self, X, y, classes, sample_weight, first_call: bool):
+        """:meth:`partial_fit`'s work, under the estimator's distribution."""
         X = self._check_X(X, reset=first_call)
         y = self._check_y(y, X.shape[0])
         if first_call:
@@ -397,9 +426,10 @@ class FashionNetClassifier(
         """
         check_is_fitted(self)
         views = self._tta_views(self._check_X(X, reset=False))
-        proba = self._predict_network(views[0])
-        for view in views[1:]:
-            proba = proba + self._predict_network(view)
+        with self._distributed(fitting=False):
+            proba = self._predict_network(views[0])
+            for view in views[1:]:
+                proba = proba + self._predict_network(view)
         return proba / len(views) if len(views) > 1 else proba
 
     def predict(self, X: Any) -> np.ndarray:

@@ -139,14 +139,18 @@ _SPEEDS: dict[str, Speed] = {}
 _MAX_SPEEDS = 64
 
 
-def speed_key(model: keras.Model, batch_size: int) -> str:
-    """What a step's time depends on: the backend, the layers (names aside), the batch."""
+def speed_key(model: keras.Model, batch_size: int, devices: dict | None = None) -> str:
+    """What a step's time depends on: the backend, the layers (names aside), the batch, the devices.
+
+    ``devices`` describes the distribution the steps run under (None: one device).
+    """
     layers = [
         (type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"})
         for layer in model.layers
     ]
     text = json.dumps(
-        [keras.config.backend(), layers, [tuple(model.input.shape)], batch_size],
+        [keras.config.backend(), layers, [tuple(model.input.shape)], batch_size]
+        + ([] if devices is None else [devices]),
         sort_keys=True,
         default=str,
     )

@@ -103,7 +103,7 @@ class BudgetPlanMixin:
             )
             return clock() - begin
 
-        key = speed_key(self.model_, self.batch_size)
+        key = speed_key(self.model_, self.batch_size, self.distribution_)
         speed = known_speed(key)
         measured = speed is None
         if measured:  # the first fit of this network in this process: time it

@@ -24,6 +24,7 @@ import keras
 import numpy as np
 
 from . import _feature_cache
+from ._distribution import fit_evenly, predict_evenly
 
 __all__ = ["CachedFeaturesMixin", "clear_feature_cache", "DEFAULT_CACHE_SIZE"]
 
@@ -71,7 +72,7 @@ class CachedFeaturesMixin:
             keras.utils.set_random_seed(seed)
         if isinstance(features, np.memmap):
             return _feature_cache.fit_on_memmap(tail, features, targets, **fit_kwargs)
-        return tail.fit(features, targets, **fit_kwargs)
+        return fit_evenly(tail, features, targets, **fit_kwargs)
 
     def _before_timing(self, X: np.ndarray) -> None:
         # A budgeted fit times the tail's steps on cached features: compute
@@ -103,7 +104,7 @@ class CachedFeaturesMixin:
         batch_size = max(self.batch_size, 256)
 
         def extract(chunk: np.ndarray) -> np.ndarray:
-            return split.prefix.predict(chunk, batch_size=batch_size, verbose=0)
+            return predict_evenly(split.prefix, chunk, batch_size)
 
         shape = tuple(int(d) for d in split.prefix.output.shape[1:])
         start = time.perf_counter()

@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._budget import stretch_schedule
 from ._budget_loop import elastic_optimizer
+from ._distribution import predict_evenly
 from ._params import learning_rate_value, network_params
 from ._precision import dtype_policy_scope, resolve_dtype_policy
 from .export import export_model
@@ -268,4 +269,4 @@ class NetworkMixin:
         if X.shape[0] <= batch_size:
             # One batch: a direct call skips tracing a predict function.
             return keras.ops.convert_to_numpy(self.model_(X, training=False))
-        return self.model_.predict(X, batch_size=batch_size, verbose=0)
+        return predict_evenly(self.model_, X, batch_size)

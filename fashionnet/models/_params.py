@@ -30,6 +30,7 @@ import numpy as np
 
 from .._checks import check_class_weight
 from ..callbacks import ProgressBar
+from ._distribution import distribution_from_json, distribution_to_json, valid_distribution
 from ._precision import DTYPE_POLICIES
 
 __all__ = [
@@ -297,6 +298,15 @@ COMMON_PARAMS: dict[str, Param] = declare(
         lambda v: v is None or v in DTYPE_POLICIES,
         f"None or one of {list(DTYPE_POLICIES)}",
         hint=" Use 'auto' for bfloat16 where the device has it, 'mixed_float16' on GPUs.",
+    ),
+    # Shapes the network: its variables are laid out on the devices at build.
+    Param(
+        "distribution",
+        valid_distribution,
+        "None, 'data_parallel' or a keras.distribution.Distribution (DataParallel, ModelParallel)",
+        shown=lambda v: repr(v) if isinstance(v, str) else type(v).__name__,
+        to_json=distribution_to_json,
+        from_json=distribution_from_json,
     ),
     Param(
         "class_weight",

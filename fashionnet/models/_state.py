@@ -99,6 +99,12 @@ FITTED_STATE: tuple[Fitted, ...] = (
         lambda est: {"dtype_policy": est.dtype_policy_},
         lambda fitted, est: fitted.get("dtype_policy", "float32"),
     ),
+    # Files written before distributions were trained on one device.
+    Fitted(
+        "distribution_",
+        lambda est: {"distribution": getattr(est, "distribution_", None)},
+        lambda fitted, est: fitted.get("distribution"),
+    ),
     # Files written before the background was recorded do not know it.
     Fitted(
         "background_",

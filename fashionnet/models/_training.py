@@ -24,6 +24,7 @@ from sklearn.utils import check_random_state
 
 from .._backend import tensorboard_callback
 from .._checks import check_training_weights
+from ._distribution import fit_evenly
 from ._params import is_int, network_params
 
 __all__ = ["TrainingMixin", "restoring_global_rng"]
@@ -94,7 +95,7 @@ class TrainingMixin:
         ``model_``'s weights end up trained; they reseed Keras right before
         their own ``fit``, so that shuffling and dropout repeat.
         """
-        return self.model_.fit(X, targets, **fit_kwargs)
+        return fit_evenly(self.model_, X, targets, **fit_kwargs)
 
     def _make_callbacks(self, has_validation: bool) -> list:
         callbacks = list(self.callbacks or [])

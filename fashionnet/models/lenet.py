@@ -100,6 +100,21 @@ class LeNet5Classifier(FashionNetClassifier):
         in float32 elsewhere. None uses Keras' global policy at fit time,
         float32 unless changed. The global policy is left as it was; saved
         models keep the policy they were built with (``dtype_policy_``).
+    distribution : {"data_parallel"}, keras.distribution.Distribution or None, default=None
+        The devices one fit trains on, through ``keras.distribution`` (Keras'
+        JAX backend only; elsewhere fit refuses it and names the backend to
+        use). None trains on one device, as Keras does by default.
+        ``"data_parallel"`` is ``keras.distribution.DataParallel`` over every
+        local device of the backend (all GPUs, or all CPU devices): the
+        weights are replicated, each batch is split across the devices and
+        ``batch_size``, the global batch, must be a multiple of their number.
+        A ``DataParallel`` or ``ModelParallel`` you built is used as it is.
+        It applies to this estimator's ``fit``, ``partial_fit``,
+        ``predict`` and loading only: Keras' global distribution is left as
+        it was. ``distribution_`` records the devices of the fit; a saved
+        model keeps ``"data_parallel"`` (a Distribution you built is saved
+        as its description and loads as ``"data_parallel"``; a backend
+        without distributions loads it as None, with a warning).
     class_weight : dict, "balanced" or None, default=None
         Weight of each class in the loss, as in scikit-learn: a dict maps a
         class to its weight (classes left out weigh 1); ``"balanced"`` weighs
@@ -162,6 +177,10 @@ class LeNet5Classifier(FashionNetClassifier):
         strips.
     dtype_policy_ : str
         Name of the dtype policy the network was built with.
+    distribution_ : dict or None
+        The devices the fit trained on: the distribution's ``kind``
+        (``"DataParallel"``), ``devices``, ``mesh_shape``, ``axis_names``
+        and ``backend``; None for one device (``distribution=None``).
     model_ : keras.Model
         The trained network, its preprocessing included.
     history_ : pandas.DataFrame
@@ -221,6 +240,7 @@ class LeNet5Classifier(FashionNetClassifier):
         random_state: Any = None,
         verbose: int = 0,
         dtype_policy: str | None = None,
+        distribution: Any = None,
         class_weight: dict | str | None = None,
         warm_start: bool = False,
         time_budget: float | None = None,
@@ -238,6 +258,7 @@ class LeNet5Classifier(FashionNetClassifier):
             random_state=random_state,
             verbose=verbose,
             dtype_policy=dtype_policy,
+            distribution=distribution,
             class_weight=class_weight,
             warm_start=warm_start,
             time_budget=time_budget,

@@ -32,6 +32,7 @@ import numpy as np
 from .._io import atomic_write, private_name, remove_stale
 from .._ownership import check_target, zip_has_member
 from ..registry import estimator_classes
+from ._distribution import loading_scope
 from ._params import Param, network_params
 from ._precision import dtype_policy_scope
 from ._state import fitted_state, restore_fitted_state
@@ -202,7 +203,8 @@ def load_model(path: str | os.PathLike) -> Any:
         # Safe mode: a config asking for Python code (a Lambda layer) is refused.
         # Under its policy, the model is compiled as it was saved (mixed_float16
         # wraps the optimizer in loss scaling, whose state the file holds).
-        with dtype_policy_scope(estimator.dtype_policy_):
+        # Under its distribution, the variables sit where a fit puts them.
+        with dtype_policy_scope(estimator.dtype_policy_), loading_scope(estimator.distribution):
             estimator.model_ = keras.saving.load_model(path, safe_mode=True)
     except (*_ARCHIVE_ERRORS, TypeError, KeyError, IndexError, AttributeError) as exc:
         raise _damaged(path, "Keras cannot rebuild the network from it", exc) from exc

@@ -50,6 +50,8 @@ import pandas as pd
 from .. import preprocessing
 from ..registry import estimator_classes
 from . import _layers  # noqa: F401  (registers the custom layers that load_model rebuilds)
+from ._distribution import distribution_to_json, loading_scope
+from ._params import COMMON_PARAMS
 from ._precision import dtype_policy_scope
 
 __all__ = ["trusted_types", "NetworkStateMixin"]
@@ -171,10 +173,18 @@ class NetworkStateMixin:
     _rebuilt_on_load: tuple[str, ...] = ()
 
     def __getstate__(self) -> dict:
-        return network_state(super().__getstate__(), rebuilt=self._rebuilt_on_load)
+        state = network_state(super().__getstate__(), rebuilt=self._rebuilt_on_load)
+        # A Distribution holds the backend's devices, which do not pickle:
+        # stored as its description, it comes back as "data_parallel".
+        state["distribution"] = distribution_to_json(state.get("distribution"))
+        return state
 
     def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        if isinstance(state.get("distribution"), dict):
+            state["distribution"] = COMMON_PARAMS["distribution"].from_json(state["distribution"])
         with dtype_policy_scope(state.get("dtype_policy_")):
-            super().__setstate__(restore_network(state))
+            with loading_scope(state.get("distribution")):
+                super().__setstate__(restore_network(state))
         if self._rebuilt_on_load and hasattr(self, "model_"):
             self._restore_fitted()

@@ -27,6 +27,7 @@ def fitted_lenet() -> LeNet5Classifier:
     est.input_shape_ = (28, 28)
     est.input_dtype_ = "uint8"
     est.dtype_policy_ = "mixed_bfloat16"
+    est.distribution_ = {"kind": "DataParallel", "devices": ["gpu:0", "gpu:1"], "mesh_shape": [2]}
     est.background_ = "dark"
     est.history_ = pd.DataFrame({"loss": [1.0, 0.5]}).rename_axis("epoch")
     est.epochs_ = 2
@@ -65,6 +66,7 @@ def test_the_saved_keys_are_those_of_format_1():
         "input_shape",
         "input_dtype",
         "dtype_policy",
+        "distribution",
         "background",
         "feature_names_in",
         "history",
@@ -77,12 +79,21 @@ def test_the_saved_keys_are_those_of_format_1():
 
 def test_an_older_file_gets_the_defaults():
     state = fitted_state(fitted_lenet())
-    for key in ("dtype_policy", "background", "feature_names_in", "epochs", "budget", "scalars"):
+    for key in (
+        "dtype_policy",
+        "distribution",
+        "background",
+        "feature_names_in",
+        "epochs",
+        "budget",
+        "scalars",
+    ):
         del state[key]
     loaded = LeNet5Classifier(epochs=3)
     restore_fitted_state(loaded, state)
     assert loaded.dtype_policy_ == "float32"
     assert loaded.background_ is None
+    assert loaded.distribution_ is None
     assert loaded.epochs_ == 3
     assert not hasattr(loaded, "budget_") and not hasattr(loaded, "pixel_mean_")
 
