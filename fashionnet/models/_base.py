@@ -327,29 +327,6 @@ class FashionNetClassifier(
             self._setup(X, y, None, seed)
         return self
 
-    def _setup(self, X: Any, y: Any, sample_weight: Any, seed: int | None):
-        """Validate the data, then build a fresh network (seeded)."""
-        X = self._check_X(X, reset=True)
-        y = self._check_y(y, X.shape[0])
-        self.classes_ = np.unique(y)
-        if self.classes_.shape[0] < 2:
-            raise ValueError(
-                f"y holds 1 class ({self.classes_[0]!r}); a classifier needs at least "
-                "2 classes to learn from."
-            )
-        self.n_classes_ = int(self.classes_.shape[0])
-        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
-        sample_weight = self._weigh_classes(y, sample_weight)
-        self._learn_from_images(X)
-        self._new_network(X.shape[0], seed)
-        return X, y, sample_weight
-
-    def _learn_from_images(self, X: np.ndarray) -> None:
-        """Learn what a fresh network needs from its training images (no random draw)."""
-        self._learn_input_statistics(X)
-        self.epochs_ = self.epochs
-        self._learn_background(X)
-
     def partial_fit(
         self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
     ) -> FashionNetClassifier:
@@ -377,35 +354,6 @@ class FashionNetClassifier(
             self._check_params()
         with self._distributed(fitting=True):
             return self._partial_fit(X, y, classes, sample_weight, first_call)
-
-    def _partial_fit(self, X, y, classes, sample_weight, first_call: bool):
-        """:meth:`partial_fit`'s work, under the estimator's distribution."""
-        X = self._check_X(X, reset=first_call)
-        y = self._check_y(y, X.shape[0])
-        if first_call:
-            self.classes_ = np.unique(y if classes is None else classes)
-            self.n_classes_ = int(self.classes_.shape[0])
-            seed = self._seed()
-            with restoring_global_rng(seed):
-                self._learn_from_images(X)
-                self._new_network(X.shape[0], seed)
-        unknown = np.setdiff1d(y, self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"y holds classes {unknown[:5].tolist()} not in classes_ "
-                f"{self.classes_.tolist()}; pass every class with classes= on the first call."
-            )
-        sample_weight = self._check_sample_weight(sample_weight, X.shape[0])
-        if isinstance(self.class_weight, str):
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit, which sees one "
-                "batch at a time: compute the weights once with sklearn.utils.class_weight."
-                "compute_class_weight('balanced', classes=classes, y=y) and pass them as a "
-                "dict, class_weight=dict(zip(classes, weights))."
-            )
-        sample_weight = self._weigh_classes(y, sample_weight)
-        self._train(X, y, sample_weight, epochs=1, seed=None, whole_fit=False)
-        return self
 
     # ------------------------------------------------------------------ #
     # prediction
