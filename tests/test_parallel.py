@@ -13,16 +13,14 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import signal
 
 import joblib
-import keras
 import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_validate
 
 from fashionnet.models import LeNet5Classifier
-from fashionnet.parallel import WorkerLostError, in_worker_process, parallel_backend
+from fashionnet.parallel import parallel_backend
 
 pytestmark = [pytest.mark.dask, pytest.mark.slow]
 
@@ -151,88 +149,6 @@ def test_our_loops_take_n_jobs_on_the_dask_backend(cluster, data):
     workers = set(local.scheduler_info["workers"])
     assert {w.removeprefix("dask:") for w in parallel_cv.folds["worker"]} <= workers
     assert serial_cv.folds["worker"].str.endswith(f":{os.getpid()}").all()
-
-
-class KillOnce(keras.callbacks.Callback):
-    """Kills its worker process at the first batch, once (a marker file says it did)."""
-
-    def __init__(self, marker):
-        super().__init__()
-        self.marker = str(marker)
-
-    def on_train_batch_begin(self, batch, logs=None):
-        if in_worker_process() and not os.path.exists(self.marker):
-            open(self.marker, "w").close()
-            os.kill(os.getpid(), signal.SIGKILL)
-
-
-def test_a_worker_killed_mid_fit_is_retried_and_counted_once(cluster, data, serial_grid, tmp_path):
-    local, _ = cluster
-    try:
-        with parallel_backend(scheduler=local.scheduler_address):
-            search = GridSearchCV(
-                _lenet(callbacks=[KillOnce(tmp_path / "killed")]), GRID, cv=2, refit=False
-            ).fit(*data)
-    except WorkerLostError as exc:
-        # The dead worker held the data joblib scattered: the search stops, clearly.
-        assert "a Dask worker died while running a fit" in str(exc)
-        local.wait_for_workers(2)
-        return
-    assert (tmp_path / "killed").exists()  # a worker did die mid-fit
-    # The fit was retried and every candidate scored once on each split.
-    assert search.cv_results_["params"] == serial_grid.cv_results_["params"]
-    for key in ("split0_test_score", "split1_test_score"):
-        assert np.isfinite(search.cv_results_[key]).all()
-    assert search.best_params_ == serial_grid.best_params_
-    # The fits the kill did not touch are the serial ones (the retried fit
-    # may round differently: see the report of issue 28).
-    same = (
-        np.abs(
-            np.stack([search.cv_results_[k] for k in ("split0_test_score", "split1_test_score")])
-            - np.stack(
-                [serial_grid.cv_results_[k] for k in ("split0_test_score", "split1_test_score")]
-            )
-        )
-        <= SPREAD
-    )
-    assert same.sum() >= 3
-
-
-def test_a_fit_that_keeps_killing_workers_ends_with_a_clear_error(cluster, data, tmp_path):
-    local, _ = cluster
-    allowed = local.scheduler.allowed_failures
-    local.scheduler.allowed_failures = 0  # give up at the first death
-    try:
-        with pytest.raises(WorkerLostError, match="a Dask worker died while running a fit"):
-            with parallel_backend(scheduler=local.scheduler_address):
-                GridSearchCV(
-                    _lenet(callbacks=[KillOnce(tmp_path / "killed")]),
-                    {"learning_rate": [1e-3]},
-                    cv=2,
-                    refit=False,
-                ).fit(*data)
-    finally:
-        local.scheduler.allowed_failures = allowed
-    local.wait_for_workers(2)
-
-
-def _fit_and_measure(X, y):
-    _lenet().fit(X, y)
-    return psutil.Process().memory_info().rss
-
-
-def test_a_workers_memory_does_not_grow_across_fits(cluster, data):
-    _, client = cluster
-    X, y = data
-    worker = sorted(client.scheduler_info()["workers"])[0]
-    rss = [
-        client.submit(_fit_and_measure, X, y, workers=[worker], pure=False).result()
-        for _ in range(10)
-    ]
-    growth = (rss[-1] - rss[1]) / 2**20
-    # Without clearing Keras' state a LeNet-5 fit leaves its graphs behind;
-    # the bound is generous: allocator noise, not the fits, may move RSS.
-    assert growth < 150, f"RSS grew {growth:.0f} MiB over fits 2..10: {rss}"
 
 
 def test_refuses_bad_settings():
