@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fashionnet._io import atomic_write
+from fashionnet._ownership import check_target
 from fashionnet._validation import LABEL_COLUMN, pixel_columns
 from fashionnet.datasets._pairs import _check_pair
+from fashionnet.datasets.idx import _unmarked
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -140,8 +142,7 @@ def _check_csv_cells(path: Path, frame: pd.DataFrame, values: np.ndarray) -> Non
         fractional = values != np.round(values)
         if fractional.any():
             raise ValueError(
-                f"{path}: non-integer value at {where(fractional)}; "
-                "pixels must be integers 0..255."
+                f"{path}: non-integer value at {where(fractional)}; pixels must be integers 0..255."
             )
     out_of_range = (values < 0) | (values > 255)
     if out_of_range.any():
@@ -160,9 +161,15 @@ def _is_int_literal(value: Any) -> bool:
         return False
 
 
-def write_csv(path: str | os.PathLike, X: Any, y: Any) -> Path:
-    """Write images and labels as a CSV in the Kaggle layout, atomically."""
+def write_csv(path: str | os.PathLike, X: Any, y: Any, *, overwrite: bool = False) -> Path:
+    """Write images and labels as a CSV in the Kaggle layout, atomically.
+
+    A file already at ``path`` is replaced only with ``overwrite=True`` (a
+    CSV carries no mark of who wrote it); otherwise a ``FileExistsError``
+    names it and the way out.
+    """
     frame = to_frame(X, y)
+    check_target(path, kind="file", ours=_unmarked, what="an empty file", overwrite=overwrite)
     with atomic_write(path, "w") as fh:
         frame.to_csv(fh, index=False)
     return Path(path)

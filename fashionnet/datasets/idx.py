@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from fashionnet._io import atomic_write
+from fashionnet._ownership import check_target
 from fashionnet.datasets._pairs import _check_pair
 
 __all__ = ["read_idx", "read_idx_pair", "write_idx"]
@@ -156,7 +157,9 @@ def read_idx_pair(
     return _check_pair(X, y, f"{labels_path} (labels of {images_path})")
 
 
-def write_idx(path: str | os.PathLike, array: Any, *, compress: bool | None = None) -> Path:
+def write_idx(
+    path: str | os.PathLike, array: Any, *, compress: bool | None = None, overwrite: bool = False
+) -> Path:
     """Write a uint8 array as an IDX file, atomically.
 
     Parameters
@@ -168,11 +171,21 @@ def write_idx(path: str | os.PathLike, array: Any, *, compress: bool | None = No
         Images ``(n, rows, cols)`` or labels ``(n,)``.
     compress : bool, optional
         Force gzip on or off.
+    overwrite : bool, default=False
+        Replace a file that is already at ``path``. An IDX file carries no
+        mark of who wrote it, so without it only a missing or empty file is
+        written: a user's file is never replaced unasked.
 
     Returns
     -------
     pathlib.Path
         The written path.
+
+    Raises
+    ------
+    FileExistsError
+        ``path`` holds a file and ``overwrite`` is False (the message names
+        it and the way out).
     """
     import gzip
 
@@ -180,6 +193,7 @@ def write_idx(path: str | os.PathLike, array: Any, *, compress: bool | None = No
     array = np.asarray(array)
     if array.dtype != np.uint8:
         raise TypeError(f"IDX files hold uint8 here; got dtype {array.dtype}.")
+    check_target(path, kind="file", ours=_unmarked, what="an empty file", overwrite=overwrite)
     header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
     payload = header + np.ascontiguousarray(array).tobytes()
     if compress if compress is not None else path.suffix == ".gz":
@@ -187,3 +201,8 @@ def write_idx(path: str | os.PathLike, array: Any, *, compress: bool | None = No
     with atomic_write(path) as fh:
         fh.write(payload)
     return path
+
+
+def _unmarked(path: Path) -> bool:
+    """IDX and CSV files carry no mark of their writer: none is known to be ours."""
+    return False

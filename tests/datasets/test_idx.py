@@ -138,3 +138,27 @@ def test_damaged_official_file_is_refused_or_exact(tmp_path_factory, fashion_tes
     np.testing.assert_array_equal(read_idx(path), y)  # read once, as a program would
     how = data.draw(damage(len(original)))
     _refused_or_exact(path, original, how, read_idx, y)
+
+
+# ----------------------------------------------------------------- a user's files
+
+
+def test_write_idx_and_write_csv_never_replace_a_file_unasked(tmp_path):
+    from fashionnet.datasets import write_csv
+
+    X, y = np.zeros((2, 4, 4), np.uint8), np.array([0, 1], np.uint8)
+    for write, name, args in (
+        (write_idx, "mine-idx3-ubyte", (X,)),
+        (write_csv, "mine.csv", (X, y)),
+    ):
+        mine = tmp_path / name
+        mine.write_text("a user's file")
+        with pytest.raises(FileExistsError, match=rf"{name} exists.*overwrite=True"):
+            write(mine, *args)
+        assert mine.read_text() == "a user's file"
+        write(mine, *args, overwrite=True)  # the explicit way out
+        assert mine.read_bytes() != b"a user's file"
+        empty = tmp_path / f"empty-{name}"
+        empty.touch()
+        write(empty, *args)  # an empty file holds nothing to lose
+        assert empty.stat().st_size > 0
