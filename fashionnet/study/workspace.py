@@ -8,6 +8,7 @@ so that a resumed run can check they are still there.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 
 from fashionnet._io import atomic_write, write_text
 from fashionnet._lock import LOCK_NAME
-from fashionnet._ownership import check_folder_into, json_file_has_key
+from fashionnet._ownership import NotOursError, check_folder_into, json_file_has_key
 
 from .profiles import SEED
 
@@ -79,8 +80,26 @@ class StudyFiles:
     written: list[str] = field(default_factory=list)
 
     def path(self, relative: str) -> Path:
-        """``out / relative``, its folder created."""
+        """``out / relative``, its folder created.
+
+        Raises
+        ------
+        fashionnet._ownership.NotOursError
+            A folder between ``out`` and the file is a symbolic link: writing
+            through it would replace a file in someone else's folder (a
+            ``figures`` linked to the user's pictures), so nothing is written.
+        """
         path = self.out / relative
+        folder = self.out
+        for part in Path(relative).parent.parts:
+            folder = folder / part
+            if folder.is_symlink():
+                raise NotOursError(
+                    folder,
+                    f"{folder} is a symbolic link (to {os.readlink(folder)}) inside the study "
+                    f"folder; a study does not write through links: remove the link, or run "
+                    f"the study into another folder.",
+                )
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
