@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from fashionnet.tuning.resume import trial_order
-from fashionnet.tuning.space import decode_values
+from fashionnet.tuning.space import decode_values, searched_names
 
 __all__ = [
     "best_trial",
@@ -25,6 +25,7 @@ __all__ = [
     "results_frame",
     "local_results_frame",
     "warn_failures",
+    "record_results",
 ]
 
 _FAILED = ("FAILED", "INVALID")
@@ -92,7 +93,11 @@ def failed_trials(trials: Iterable[Any]) -> list:
 
 
 def results_frame(
-    trials: list, *, objective: str, names: list[str], decoders: Mapping[str, list],
+    trials: list,
+    *,
+    objective: str,
+    names: list[str],
+    decoders: Mapping[str, list],
     n_splits: int,
 ) -> pd.DataFrame:
     """``cv_results_``: one row per trial, in the order given."""
@@ -111,9 +116,11 @@ def results_frame(
         for k in range(n_splits):
             row[f"split{k}_score"] = _metric(metrics, f"split{k}_{objective}")
         rows.append(row)
-    columns = ["trial", "score", "status", "duration"] + [f"param_{p}" for p in names] + [
-        f"split{k}_score" for k in range(n_splits)
-    ]
+    columns = (
+        ["trial", "score", "status", "duration"]
+        + [f"param_{p}" for p in names]
+        + [f"split{k}_score" for k in range(n_splits)]
+    )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -155,3 +162,31 @@ def _metric(metrics: Any, name: str) -> float:
         value = metrics.get_last_value(name)
         return float("nan") if value is None else float(value)
     return float("nan")
+
+
+def record_results(search: Any, tuner: Any, plan: Any, *, worker: bool) -> None:
+    """Set a finished search's learned attributes from its tuner's trials.
+
+    A keras-tuner worker knows only its own trials (``is_worker_``,
+    ``cv_results_``, ``n_trials_``); the chief, or a lone search, reads every
+    trial of the oracle and picks the best (``best_params_``, ``best_score_``,
+    ``n_failed_trials_``).
+    """
+    if worker:
+        search.is_worker_ = True
+        search.cv_results_ = local_results_frame(tuner.local_results, plan.objective)
+        search.n_trials_ = len(search.cv_results_)
+        return
+    trials, search.cv_results_, best = read_results(
+        tuner.oracle.trials.values(),
+        objective=plan.objective,
+        direction=plan.direction,
+        names=searched_names(search.param_space, hyperband=search.tuner == "hyperband"),
+        decoders=search._decoders,
+        n_splits=len(search._folds) if search._folds is not None else 0,
+        max_retries=search.max_retries,
+    )
+    search.n_trials_ = len(trials)
+    search.n_failed_trials_ = len(failed_trials(trials))
+    search.best_params_ = decode_values(best.hyperparameters.values, search._decoders)
+    search.best_score_ = float(best.score)

@@ -11,11 +11,9 @@ reads the results (:mod:`.results`) and refits the best parameters.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,6 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.metaestimators import available_if
 
-from fashionnet._lock import DirectoryLock
 from fashionnet._validation import check_labels
 from fashionnet.tuning.settings import (
     HELD_OUT_OBJECTIVES,
@@ -34,10 +31,11 @@ from fashionnet.tuning.settings import (
     make_splitter,
     oracle_seed,
 )
-from fashionnet.tuning.space import build_space, decode_values, searched_names
-from fashionnet.tuning.storage import check_search_folder, storage_errors
+from fashionnet.tuning.space import build_space
+from fashionnet.tuning.storage import check_search_folder, search_lock, storage_errors
 
 __all__ = ["KerasTunerSearchCV"]
+
 
 def _has_estimator_method(name: str):
     def check(self: KerasTunerSearchCV) -> bool:
@@ -46,23 +44,6 @@ def _has_estimator_method(name: str):
         return hasattr(self.estimator, name)
 
     return check
-
-
-@contextlib.contextmanager
-def _search_lock(project_dir: Path) -> Iterator[None]:
-    """Hold ``project_dir`` for this search; a read-only one needs no lock."""
-    lock = DirectoryLock(project_dir, what="search")
-    try:
-        lock.acquire()
-    except OSError as exc:
-        if exc.errno != errno.EROFS:
-            raise
-        yield  # no one can write there: a finished search can still be read
-        return
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 class KerasTunerSearchCV(MetaEstimatorMixin, BaseEstimator):
@@ -291,9 +272,7 @@ class KerasTunerSearchCV(MetaEstimatorMixin, BaseEstimator):
             raise NotFittedError(
                 "this search was fitted with refit=False: use best_params_ to fit a model."
             )
-        raise NotFittedError(
-            "this KerasTunerSearchCV is not fitted yet; call fit(X, y) first."
-        )
+        raise NotFittedError("this KerasTunerSearchCV is not fitted yet; call fit(X, y) first.")
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "best_estimator_")
@@ -416,7 +395,7 @@ class KerasTunerSearchCV(MetaEstimatorMixin, BaseEstimator):
         if not worker:
             check_search_folder(project_dir)
         # Workers share the chief's project: only the chief (or a lone search) locks it.
-        lock = contextlib.nullcontext() if worker else _search_lock(project_dir)
+        lock = contextlib.nullcontext() if worker else search_lock(project_dir)
         with storage_errors(project_dir), lock:
             oracle = make_oracle(
                 self.tuner,
@@ -441,28 +420,11 @@ class KerasTunerSearchCV(MetaEstimatorMixin, BaseEstimator):
             )
             self.tuner_ = tuner
             self.project_dir_ = project_dir
+            from fashionnet.tuning.results import record_results
+
+            record_results(self, tuner, plan, worker=worker)
             if worker:
-                from fashionnet.tuning.results import local_results_frame
-
-                self.is_worker_ = True
-                self.cv_results_ = local_results_frame(tuner.local_results, plan.objective)
-                self.n_trials_ = len(self.cv_results_)
                 return self
-            from fashionnet.tuning.results import failed_trials, read_results
-
-            trials, self.cv_results_, best = read_results(
-                tuner.oracle.trials.values(),
-                objective=plan.objective,
-                direction=plan.direction,
-                names=searched_names(self.param_space, hyperband=self.tuner == "hyperband"),
-                decoders=self._decoders,
-                n_splits=len(self._folds) if self._folds is not None else 0,
-                max_retries=self.max_retries,
-            )
-            self.n_trials_ = len(trials)
-            self.n_failed_trials_ = len(failed_trials(trials))
-            self.best_params_ = decode_values(best.hyperparameters.values, self._decoders)
-            self.best_score_ = float(best.score)
             if self.refit:
                 self._refit(X, y)
         return self

@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from fashionnet._lock import LOCK_NAME
+from fashionnet._lock import LOCK_NAME, DirectoryLock
 from fashionnet._ownership import check_folder_into
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "storage_errors",
     "is_search_folder",
     "check_search_folder",
+    "search_lock",
 ]
 
 #: Faults of the disk itself: a storage fault wherever the file is.
@@ -52,10 +53,8 @@ _HINTS = {
     errno.EPERM: "Use a directory you can write to.",
     errno.ENOTDIR: "A file is in the way of the search's folders: move it or use another "
     "directory.",
-    errno.EISDIR: "A folder is in the way of the search's files: move it or use another "
-    "directory.",
-    errno.EEXIST: "A file is in the way of the search's folders: move it or use another "
-    "directory.",
+    errno.EISDIR: "A folder is in the way of the search's files: move it or use another directory.",
+    errno.EEXIST: "A file is in the way of the search's folders: move it or use another directory.",
     errno.ENOENT: "A folder of the search disappeared while it ran; fit again.",
 }
 
@@ -176,3 +175,20 @@ def check_search_folder(project_dir: Path) -> Path:
         ignore={LOCK_NAME},
         way_out="use another directory or project_name (overwrite=True empties only a search)",
     )
+
+
+@contextlib.contextmanager
+def search_lock(project_dir: Path) -> Iterator[None]:
+    """Hold ``project_dir`` for this search; a read-only one needs no lock."""
+    lock = DirectoryLock(project_dir, what="search")
+    try:
+        lock.acquire()
+    except OSError as exc:
+        if exc.errno != errno.EROFS:
+            raise
+        yield  # no one can write there: a finished search can still be read
+        return
+    try:
+        yield
+    finally:
+        lock.release()
