@@ -99,6 +99,38 @@ def test_usage_errors_are_one_line():
     assert_one_line_error(run_cli("study", "--budget", "0s"), "e.g. 900, 900s, 15m, 1h")
 
 
+def test_study_jobs_are_refused_in_one_line_before_tensorflow(tmp_path):
+    """--n-jobs and --scheduler (issue 28): checked first, one line naming the option, no TF."""
+    out = str(tmp_path / "never")
+    cases = [
+        (["--n-jobs", "0"], "argument --n-jobs: give a positive number of fits at once"),
+        (["--n-jobs", "x"], "or -1 for every core; got 'x'"),
+        (["--scheduler", "tcp://"], "argument --scheduler: 'tcp://' names no host"),
+        (["--scheduler", ":8786"], "such as tcp://10.0.0.5:8786"),
+    ]
+    script = (
+        "import sys; from fashionnet.cli import main\n"
+        f"for args in {[args for args, _ in cases]!r}:\n"
+        f"    print(main(['study', '--out', {out!r}, *args]))\n"
+        "sys.modules['distributed'] = None  # the distributed extra not installed\n"
+        f"print(main(['study', '--out', {out!r}, '--scheduler', 'tcp://127.0.0.1:8786']))\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert proc.stdout.split() == ["2"] * (len(cases) + 1) + ["False", "False"], proc.stderr
+    errors = proc.stderr.strip().splitlines()
+    assert len(errors) == len(cases) + 1, errors  # one line each, nothing else
+    for line, (_, fragment) in zip(errors[:-1], cases, strict=True):
+        assert line.startswith("fashionnet: error: ") and fragment in line, line
+    assert errors[-1] == (
+        "fashionnet: error: a Dask scheduler needs dask.distributed: "
+        "pip install 'fashionnet[distributed]'"
+    )
+    assert not Path(out).exists()
+
+
 def test_start_up_prints_no_tensorflow_log_lines(tmp_path):
     """Without a TF_CPP_MIN_LOG_LEVEL of the user's, TensorFlow's C++ lines stay hidden."""
     from fashionnet._backend import _NATIVE_LOG_LINE

@@ -5,7 +5,8 @@
     fashionnet audit [PATH] [--near-duplicates] [--label-issues]
     fashionnet train --model MODEL [--param k=v ...]   (MODEL: see fashionnet.registry)
     fashionnet tune [--max-trials N] [--learning-rates ...] [--directory DIR]
-    fashionnet study --profile smoke | quick | full --out DIR [--budget 15m]
+    fashionnet study --profile smoke | quick | full --out DIR [--budget 15m] [--n-jobs N]
+                     [--scheduler ADDRESS]
     fashionnet predict --model MODEL.keras|MODEL.onnx FILE_OR_FOLDER... [--top-k K] [--format F]
 
 Each subcommand parses its options, calls one task of :mod:`fashionnet.tasks`

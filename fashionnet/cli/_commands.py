@@ -158,10 +158,13 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 
 def cmd_study(args: argparse.Namespace) -> int:
+    from fashionnet.parallel import require_distributed
     from fashionnet.study import PROFILES, run_study
 
     if args.profile not in PROFILES:
         raise UsageError(f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)}")
+    if args.scheduler is not None:
+        require_distributed()  # before TensorFlow's start-up
     import_keras_quietly()
     result = run_study(
         args.profile,
@@ -170,6 +173,8 @@ def cmd_study(args: argparse.Namespace) -> int:
         restart=args.restart,
         progress=None if args.quiet else sys.stderr,
         budget=args.budget,
+        n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
     )
     rows = result.metrics["comparison"]["rows"]
     print(f"{'model':<56} test accuracy")

@@ -212,6 +212,21 @@ def build_parser() -> argparse.ArgumentParser:
         "epochs that fit, measured on this machine (default: the profile's, 15m for "
         "quick; 'none' trains the profile's epochs)",
     )
+    study.add_argument(
+        "--n-jobs",
+        type=_n_jobs_argument,
+        metavar="N",
+        help="folds fitted at once in the label-error and cross-validation stages: N "
+        "processes of this machine, -1 every core (default: 1, in this process; with "
+        "--scheduler, every worker of the cluster)",
+    )
+    study.add_argument(
+        "--scheduler",
+        type=_scheduler_argument,
+        metavar="ADDRESS",
+        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786: its workers fit those "
+        'folds (needs pip install "fashionnet[distributed]")',
+    )
     study.add_argument("--quiet", action="store_true", help="no progress output")
 
     predict = sub.add_parser(
@@ -268,3 +283,26 @@ def _budget_argument(text: str) -> float | str | None:
         return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _n_jobs_argument(text: str) -> int:
+    """``--n-jobs``: a positive number of fits at once, or -1."""
+    # Imported here, as for --budget (the study package is not the other commands').
+    from fashionnet.study.jobs import check_n_jobs
+
+    try:
+        return check_n_jobs(int(text), "--n-jobs")  # type: ignore[return-value]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"give a positive number of fits at once, or -1 for every core; got {text!r}"
+        ) from None
+
+
+def _scheduler_argument(text: str) -> str:
+    """``--scheduler``: a Dask scheduler's address, with its host."""
+    from fashionnet.study.jobs import check_scheduler
+
+    try:
+        return check_scheduler(text, "")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).strip()) from None

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["RunBudget", "fit_budget", "parse_duration"]
+__all__ = ["RunBudget", "fit_budget", "fold_budget", "parse_duration"]
 
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([hms])")
@@ -178,3 +178,27 @@ def fit_budget(seconds: float | None, fits: int = 1, overhead: float = 0.0) -> f
         return None
     # A budget of (almost) nothing still trains one epoch per fit.
     return max((seconds * 0.95 - overhead) / fits, 0.01)
+
+
+def fold_budget(
+    seconds: float | None, folds: int, at_once: int = 1, overhead: float = 0.0
+) -> float | None:
+    """The ``time_budget`` of each of ``folds`` fits run ``at_once`` at a time in ``seconds``.
+
+    Folds fitted N at a time (``--n-jobs N``) finish in ``ceil(folds / N)``
+    rounds, each about one fit long: each fit gets the stage's time over the
+    rounds, not over the folds (its share of the cores is slower per step,
+    which the fit measures itself when it plans its epochs). One at a time,
+    this is :func:`fit_budget` over the folds.
+
+    Examples
+    --------
+    >>> fold_budget(100.0, folds=4, overhead=5.0)  # one at a time: 4 rounds
+    22.5
+    >>> fold_budget(100.0, folds=4, at_once=2, overhead=5.0)  # 2 rounds of 2 fits
+    45.0
+    >>> fold_budget(100.0, folds=3, at_once=8, overhead=5.0)  # 1 round of 3
+    90.0
+    """
+    rounds = math.ceil(folds / max(1, min(int(at_once), folds)))
+    return fit_budget(seconds, fits=rounds, overhead=overhead)

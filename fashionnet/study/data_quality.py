@@ -17,7 +17,8 @@ from fashionnet.datasets import CLASS_NAMES
 from fashionnet.progress import ProgressStream
 from fashionnet.registry import get_model
 
-from .budget import fit_budget
+from .budget import fold_budget
+from .jobs import IN_PROCESS, StudyJobs
 from .profiles import SEED, ModelPlan, StudyProfile
 from .records import (
     LabelIssue,
@@ -121,13 +122,16 @@ def suspected_label_errors(
     progress: ProgressStream,
     profile: StudyProfile,
     seconds: float | None = None,
+    jobs: StudyJobs = IN_PROCESS,
 ) -> LabelIssueRecord:
     """The label-error stage: out-of-fold LeNet-5 scores, cleanlab's issues, odd images.
 
     Without cleanlab (the ``audit`` extra) the label errors are left out,
-    and the report says so in one line; the outliers need no extra. Within
-    a budget of ``seconds`` each fold's fit gets an equal share of it as its
-    ``time_budget`` (the profile's epochs are then the most it trains).
+    and the report says so in one line; the outliers need no extra. The
+    folds run as ``jobs`` says (one after the other here by default). Within
+    a budget of ``seconds`` each fold's fit gets its round's share of it as
+    its ``time_budget`` (:func:`~fashionnet.study.budget.fold_budget`; the
+    profile's epochs are then the most it trains).
     """
     from fashionnet import plotting
     from fashionnet.audit import class_outliers, odd_images
@@ -141,7 +145,7 @@ def suspected_label_errors(
     except ImportError as exc:
         record = LabelIssueRecord(label_issues_missing=str(exc))
     else:
-        record = _label_issue_facts(X, y, where, X_all, files, progress, profile, seconds)
+        record = _label_issue_facts(X, y, where, X_all, files, progress, profile, seconds, jobs)
     start = time.perf_counter()
     outliers = class_outliers(X, y, random_state=SEED)
     odd = odd_images(X_all)
@@ -175,6 +179,7 @@ def _label_issue_facts(
     progress: ProgressStream,
     profile: StudyProfile,
     seconds: float | None,
+    jobs: StudyJobs,
 ) -> LabelIssueRecord:
     """Out-of-fold probabilities of the fast LeNet-5, and cleanlab's suspected label errors."""
     from fashionnet import plotting
@@ -182,16 +187,20 @@ def _label_issue_facts(
     from fashionnet.callbacks import ProgressBar
 
     params = dict(profile.label_issue_params)
-    bars = ProgressBar("fold", profile.label_issue_cv, progress, profile.run_eagerly)
-    # The outliers, cleanlab and the figures take the rest of the stage's time.
-    fold_budget = fit_budget(seconds, fits=profile.label_issue_cv, overhead=8.0)
-    estimator = get_model("lenet5").make(
-        **params, random_state=SEED, callbacks=[bars], time_budget=fold_budget
-    )
-    start = time.perf_counter()
-    probs = out_of_fold_probabilities(
-        estimator, X, y, cv=profile.label_issue_cv, random_state=SEED
-    )
+    folds = profile.label_issue_cv
+    bars = ProgressBar("fold", folds, progress, profile.run_eagerly)
+    with jobs.backend(folds) as (ran_on, at_once):
+        # The outliers, cleanlab and the figures take the rest of the stage's time.
+        budget = fold_budget(seconds, folds, at_once, overhead=8.0 + jobs.start_seconds)
+        if not jobs.in_process:
+            progress.line(f"  {folds} folds, {at_once} at a time, on {ran_on}")
+        estimator = get_model("lenet5").make(
+            **params, random_state=SEED, callbacks=jobs.callbacks(bars), time_budget=budget
+        )
+        start = time.perf_counter()
+        probs = out_of_fold_probabilities(
+            estimator, X, y, cv=folds, random_state=SEED, n_jobs=jobs.n_jobs
+        )
     fit_seconds = time.perf_counter() - start
     issues = label_issues(None, X, y, pred_probs=probs)
     issues["index"] = where[issues["index"]]
@@ -200,8 +209,8 @@ def _label_issue_facts(
         model="fast LeNet-5 (`lenet5`: ReLU, max pooling, standardised pixels)",
         params=params,
         images=int(len(y)),
-        cv=int(profile.label_issue_cv),
-        fold_time_budget=fold_budget,
+        cv=int(folds),
+        fold_time_budget=budget,
         oof_accuracy=float((np.unique(y)[probs.argmax(axis=1)] == y).mean()),
         n_label_issues=int(len(issues)),
         label_issue_share=len(issues) / len(y),
@@ -217,6 +226,7 @@ def _label_issue_facts(
         ],
         issues_file=files.csv(issues, "audit/label_issues.csv"),
         figures={"label_issues": files.figure(figure, "label_issues")},
+        ran_on=ran_on,
     )
 
 

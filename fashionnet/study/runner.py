@@ -18,7 +18,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from fashionnet._backend import quiet_tensorflow
 from fashionnet._io import write_json, write_text
@@ -28,6 +28,7 @@ from fashionnet.progress import ProgressStream
 from fashionnet.rendering import to_json_value
 
 from .budget import RunBudget, parse_duration
+from .jobs import StudyJobs
 from .metrics import study_metrics
 from .profiles import PROFILES, StudyProfile
 from .records import SCHEMA_VERSION, Record, read_record
@@ -158,6 +159,8 @@ def run_study(
     restart: bool = False,
     progress: IO[str] | None = sys.stderr,
     budget: float | str | None = "default",
+    n_jobs: int | None = None,
+    scheduler: Any = None,
 ) -> StudyResult:
     """Run the study, or finish an interrupted one, and write its report.
 
@@ -184,6 +187,19 @@ def run_study(
         this machine (see :mod:`fashionnet.study.budget`). ``"default"`` is
         the profile's (15 minutes for ``quick``, none for ``smoke`` and
         ``full``); None trains the epochs the profile gives.
+    n_jobs : int or None, default=None
+        Folds fitted at once in the label-error and cross-validation stages
+        (the other stages run in this process): None or 1 one after the
+        other in this process, as always; N > 1 N processes of this machine
+        (loky), -1 every core. With ``scheduler``, None is every worker
+        thread of the cluster. Each fold's record says where it ran; a
+        stage's budget is shared by its rounds of folds run at once
+        (:func:`~fashionnet.study.budget.fold_budget`). It changes where the
+        fits run, not what they are: a folder resumes with any ``n_jobs``.
+    scheduler : str, distributed.Client or None, default=None
+        A running Dask scheduler (``"tcp://10.0.0.5:8786"``) whose workers
+        fit those folds (needs ``pip install 'fashionnet[distributed]'``);
+        see :func:`fashionnet.parallel.parallel_backend`.
 
     Returns
     -------
@@ -195,7 +211,10 @@ def run_study(
     StudyError
         Unknown profile, or ``out`` holds a run with other settings.
     ValueError
-        ``budget`` is not a positive duration.
+        ``budget`` is not a positive duration, ``n_jobs`` not a positive
+        number or -1, or ``scheduler`` an address with no host.
+    ImportError
+        A scheduler is given and ``dask.distributed`` is not installed.
     fashionnet._ownership.NotOursError
         ``out`` holds files that are not a study's (a :class:`FileExistsError`
         naming the folder; nothing is written there), or is a link.
@@ -226,6 +245,7 @@ def run_study(
     begin = time.perf_counter()
     prof = resolve_profile(profile)
     seconds = _budget_seconds(budget, prof)
+    jobs = StudyJobs.checked(n_jobs, scheduler)
     out = check_study_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     with DirectoryLock(out, what="study"):
@@ -236,6 +256,7 @@ def run_study(
             restart=restart,
             progress=progress,
             begin=begin,
+            jobs=jobs,
             budget=None if seconds is None else RunBudget(
                 seconds, prof.budget_shares, reserve=prof.budget_reserve, started=begin
             ),
@@ -261,6 +282,7 @@ def _run(
     restart: bool,
     progress: IO[str] | None,
     begin: float,
+    jobs: StudyJobs,
     budget: RunBudget | None,
 ) -> StudyResult:
     """The run itself, while this process holds the study folder's lock."""
@@ -269,7 +291,7 @@ def _run(
     files = StudyFiles(out)
     results: dict[str, Record] = {}
     stages = build_stages(
-        prof, data=StudyData(data_home), files=files, progress=bar, results=results
+        prof, data=StudyData(data_home), files=files, progress=bar, results=results, jobs=jobs
     )
     ran, skipped = [], []
     timings: dict[str, float] = {}

@@ -60,3 +60,14 @@ def test_the_budget_starts_on_its_clock():
     budget = RunBudget(60.0, {"a": 1.0}, clock=clock)
     clock.now = 20.0
     assert budget.started == 5.0 and budget.left() == pytest.approx(45.0)
+
+
+def test_folds_run_at_once_share_the_stages_time_by_rounds_not_by_folds():
+    from fashionnet.study.budget import fit_budget, fold_budget
+
+    # One at a time: each fold a fifth of the time, as before issue 28.
+    assert fold_budget(100.0, folds=5, overhead=5.0) == fit_budget(100.0, fits=5, overhead=5.0)
+    # Two at a time: 5 folds in 3 rounds; eight at a time: 1 round of 5.
+    assert fold_budget(100.0, folds=5, at_once=2, overhead=5.0) == pytest.approx(30.0)
+    assert fold_budget(100.0, folds=5, at_once=8, overhead=5.0) == pytest.approx(90.0)
+    assert fold_budget(None, folds=5, at_once=2) is None

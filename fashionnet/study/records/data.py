@@ -135,7 +135,9 @@ class LabelIssueRecord(Record):
     """The label-error stage: cleanlab's suspected label errors, outliers, odd images.
 
     Without cleanlab, ``label_issues_missing`` says why and the label-error
-    fields are None.
+    fields are None. ``ran_on`` is where the out-of-fold fits ran (as
+    :class:`~fashionnet.study.records.CrossValidationRecord`'s); None in
+    records written before issue 28.
     """
 
     label_issues_missing: str | None = None
@@ -157,9 +159,11 @@ class LabelIssueRecord(Record):
     n_saturated: int = 0
     outliers_file: str | None = None
     odd_images_file: str | None = None
+    ran_on: str | None = None
 
     _optional = frozenset(
         {
+            "ran_on",
             "label_issues_missing",
             "model",
             "params",

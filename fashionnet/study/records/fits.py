@@ -62,6 +62,9 @@ class FitRecord(Record):
     replans: list | None = None
     #: Whether the budgeted fit's learning-rate schedule ended at its last epoch.
     landed: bool | None = None
+    #: Where the fit ran: its estimator's ``fit_worker_`` (``"<host>:<pid>"`` or
+    #: ``"dask:<worker address>"``); None in records written before issue 28.
+    worker: str | None = None
 
     _optional = frozenset(
         {
@@ -72,6 +75,7 @@ class FitRecord(Record):
             "budget_cut",
             "replans",
             "landed",
+            "worker",
         }
     )
 
@@ -113,7 +117,12 @@ class FoldStats(Record):
 
 @dataclass
 class CrossValidationRecord(Record):
-    """The cross-validation stage: the folds, their fits and their summary."""
+    """The cross-validation stage: the folds, their fits and their summary.
+
+    ``ran_on`` is where the folds ran (``"this process"``, ``"loky (2
+    processes)"``, ``"dask tcp://... (2 workers)"``); None in records
+    written before issue 28.
+    """
 
     budget_seconds: float | None
     fold_time_budget: float | None
@@ -122,8 +131,9 @@ class CrossValidationRecord(Record):
     folds: list[Fold]
     summary: dict[str, FoldStats]
     curves_figure: str | None = None
+    ran_on: str | None = None
 
-    _optional = frozenset({"curves_figure"})
+    _optional = frozenset({"curves_figure", "ran_on"})
     _nested = {"folds": Fold}
     _nested_maps = {"summary": FoldStats}
 

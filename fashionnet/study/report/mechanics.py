@@ -34,11 +34,31 @@ def _section_run(doc: Report, m: StudyMetrics) -> None:
         )
     else:
         doc.paragraph("This run uses the study's full settings; nothing was reduced.")
+    _where_fits_ran(doc, m)
     if m.budget is None:
         doc.paragraph("Wall time of each stage, in seconds (as first run):")
         doc.table(["stage", "seconds"], [[k, v] for k, v in m.stage_seconds.items()])
         return
     _budget_paragraphs(doc, m, m.budget)
+
+
+def _where_fits_ran(doc: Report, m: StudyMetrics) -> None:
+    """Where the fold fits ran (``--n-jobs``, ``--scheduler``); runs before issue 28 say nothing."""
+    lines = []
+    for name, what, folds in (
+        ("label_issues", "label errors", "cv"),
+        ("cross_validation", "cross-validation", "n_folds"),
+    ):
+        s = m.stages.get(name)
+        ran_on = getattr(s, "ran_on", None)
+        if ran_on is not None:
+            where = "in this process" if ran_on == "this process" else f"on {ran_on}"
+            lines.append(f"{what}: {_fmt(getattr(s, folds))} folds {where}")
+    if lines:
+        doc.paragraph(
+            "Where the fits ran (`--n-jobs`, `--scheduler`; every other fit ran in this process):"
+        )
+        doc.bullets(lines)
 
 
 def _budget_paragraphs(doc: Report, m: StudyMetrics, budget: BudgetFacts) -> None:

@@ -77,18 +77,24 @@ def _section_cross_validation(doc: Report, m: StudyMetrics) -> None:
         "held-out fold and, as in the study, on the test set."
     )
     keys = ["fold", "train_images", "val_images", "val_accuracy", "test_accuracy", "fit_seconds"]
+    # Folds fitted elsewhere than in this process: which worker fitted each one.
+    workers = cv.ran_on not in (None, "this process")
     rows: list[list[Any]] = [
         [*(getattr(f, k) for k in keys), _planned(f.fit.epochs_planned, f.fit.epochs_run)]
+        + ([f.fit.worker or ""] if workers else [])
         for f in cv.folds
     ]
     for stat in ("min", "max", "mean", "std"):
         s = cv.summary[stat]
-        rows.append([stat, "", "", s.val_accuracy, s.test_accuracy, "", ""])
+        rows.append([stat, "", "", s.val_accuracy, s.test_accuracy, "", ""] + [""] * workers)
     doc.table(
         ["fold", "training images", "held-out images", "held-out accuracy"]
-        + ["test accuracy", "seconds", "epochs"],
+        + ["test accuracy", "seconds", "epochs"]
+        + (["worker"] if workers else []),
         rows,
     )
+    if workers:
+        doc.paragraph(f"The folds were fitted on {cv.ran_on}, each on the worker shown.")
     if cv.fold_time_budget is not None:
         doc.paragraph(
             f"Each fold's fit had a time budget of {_fmt(cv.fold_time_budget)} s, and "

@@ -26,6 +26,7 @@ from fashionnet.progress import ProgressStream
 from fashionnet.registry import get_model  # noqa: F401 (tests reach it here)
 
 from ..data_quality import near_duplicates, suspected_label_errors
+from ..jobs import IN_PROCESS, StudyJobs
 from ..profiles import StudyProfile
 from ..records import Record
 from ..workspace import StudyData, StudyFiles
@@ -76,12 +77,14 @@ def build_stages(
     files: StudyFiles,
     progress: ProgressStream,
     results: dict[str, Record],
+    jobs: StudyJobs = IN_PROCESS,
 ) -> tuple[Stage, ...]:
     """The stages of a run of ``profile``, in order, each bound to what it reads.
 
     ``results`` is the run's dict of finished stages' records (the tuned
     model stages and the comparison read it); ``files`` collects the files
-    each stage writes.
+    each stage writes; ``jobs`` says where the label-error and
+    cross-validation stages fit their folds (the other stages run here).
     """
     tuned_title = next((p.title for p in profile.models if p.tuned), "LeNet-5")
     stages = [
@@ -100,7 +103,12 @@ def build_stages(
             "label_issues",
             "Suspected label errors and odd images",
             lambda seconds=None: suspected_label_errors(
-                data=data, files=files, progress=progress, profile=profile, seconds=seconds
+                data=data,
+                files=files,
+                progress=progress,
+                profile=profile,
+                seconds=seconds,
+                jobs=jobs,
             ),
             budgeted=True,
         ),
@@ -149,6 +157,7 @@ def build_stages(
                         profile=profile,
                         results=results,
                         seconds=seconds,
+                        jobs=jobs,
                     ),
                     reads=("tuning",),
                     budgeted=True,

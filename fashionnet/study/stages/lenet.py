@@ -10,7 +10,8 @@ from __future__ import annotations
 from fashionnet.progress import ProgressStream
 from fashionnet.registry import get_model
 
-from ..budget import fit_budget
+from ..budget import fit_budget, fold_budget
+from ..jobs import IN_PROCESS, StudyJobs
 from ..profiles import SEED, StudyProfile
 from ..records import CrossValidationRecord, Fold, FoldStats, Record, SearchRecord, Trial
 from ..workspace import StudyData, StudyFiles
@@ -90,11 +91,15 @@ def cross_validate_lenet(
     profile: StudyProfile,
     results: dict[str, Record],
     seconds: float | None = None,
+    jobs: StudyJobs = IN_PROCESS,
 ) -> CrossValidationRecord:
     """The cross-validation stage: the tuned LeNet-5, a fresh clone per fold.
 
-    Within a budget of ``seconds`` each fold's fit gets an equal share as its
-    ``time_budget``.
+    The folds run as ``jobs`` says (one after the other here by default),
+    each fit recording where it ran. Within a budget of ``seconds`` each
+    fold's fit gets its round's share as its ``time_budget``
+    (:func:`~fashionnet.study.budget.fold_budget`: the stage's time over
+    the rounds of folds run at once).
     """
     from fashionnet.callbacks import ProgressBar
     from fashionnet.evaluation import cross_validate_folds
@@ -104,25 +109,29 @@ def cross_validate_lenet(
     X, y = data.subset("train", profile.cv_size)
     X_test, y_test = data.subset("test", profile.test_size)
     bars = ProgressBar("fold", profile.cv_folds, progress, profile.run_eagerly)
-    fold_budget = fit_budget(seconds, fits=profile.cv_folds, overhead=3.0)
-    estimator = get_model("lenet5").make(
-        **best,
-        validation_split=0.2,
-        early_stopping=profile.early_stopping,
-        callbacks=[bars],
-        random_state=SEED,
-        time_budget=fold_budget,
-    )
-    result = cross_validate_folds(
-        estimator,
-        X,
-        y,
-        cv=profile.cv_folds,
-        X_test=X_test,
-        y_test=y_test,
-        random_state=SEED,
-        return_estimators=True,
-    )
+    with jobs.backend(profile.cv_folds) as (where, at_once):
+        budget = fold_budget(seconds, profile.cv_folds, at_once, overhead=3.0 + jobs.start_seconds)
+        if not jobs.in_process:
+            progress.line(f"  {profile.cv_folds} folds, {at_once} at a time, on {where}")
+        estimator = get_model("lenet5").make(
+            **best,
+            validation_split=0.2,
+            early_stopping=profile.early_stopping,
+            callbacks=jobs.callbacks(bars),
+            random_state=SEED,
+            time_budget=budget,
+        )
+        result = cross_validate_folds(
+            estimator,
+            X,
+            y,
+            cv=profile.cv_folds,
+            X_test=X_test,
+            y_test=y_test,
+            random_state=SEED,
+            return_estimators=True,
+            n_jobs=jobs.n_jobs,
+        )
     histories = [h for h in result.histories if h is not None]
     curves = files.figure(plot_history(histories, title="LeNet-5 per fold"), "cv_fold_curves")
     folds = [
@@ -146,10 +155,11 @@ def cross_validate_lenet(
     }
     return CrossValidationRecord(
         budget_seconds=seconds,
-        fold_time_budget=fold_budget,
+        fold_time_budget=budget,
         n_folds=int(result.n_folds),
         params=best,
         folds=folds,
         summary=summary,
         curves_figure=curves,
+        ran_on=where,
     )

@@ -188,8 +188,12 @@ def _backbone(clf: Any) -> BackboneRecord:
 
 
 def fit_record(clf: Any) -> FitRecord:
-    """The epochs a fit planned and ran, and what its time budget measured."""
-    record = FitRecord(epochs_planned=int(clf.epochs_), epochs_run=int(len(clf.history_)))
+    """The epochs a fit planned and ran, where, and what its time budget measured."""
+    record = FitRecord(
+        epochs_planned=int(clf.epochs_),
+        epochs_run=int(len(clf.history_)),
+        worker=getattr(clf, "fit_worker_", None),
+    )
     budget = getattr(clf, "budget_", None)  # the estimator's own dict (models/_budget.py)
     if budget is not None:
         # epochs_ is what ran; the budget's first plan is what was planned.

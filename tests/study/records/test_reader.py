@@ -83,6 +83,24 @@ def test_records_are_read_by_attribute():
     assert cv.summary["mean"].test_accuracy > 0
 
 
+def test_a_record_before_issue_28_reads_without_where_its_fits_ran():
+    """Where the fold fits ran is optional: an old record reads, and writes, as it was."""
+    from fashionnet.study.records import CrossValidationRecord, LabelIssueRecord
+
+    cv = read_record("cross_validation", _envelope("cross_validation")["metrics"])
+    assert isinstance(cv, CrossValidationRecord) and cv.ran_on is None
+    assert all(f.fit.worker is None for f in cv.folds)
+    assert "ran_on" not in cv.to_dict() and "worker" not in cv.to_dict()["folds"][0]
+    labels = read_record("label_issues", _envelope("label_issues")["metrics"])
+    assert isinstance(labels, LabelIssueRecord) and labels.ran_on is None
+    # Today's records say it, and read back the same.
+    cv.ran_on = "loky (2 processes)"
+    cv.folds[0].fit.worker = "host:123"
+    again = read_record("cross_validation", cv.to_dict(), SCHEMA_VERSION)
+    assert again.ran_on == "loky (2 processes)" and again.folds[0].fit.worker == "host:123"
+    assert again.folds[0].to_dict()["worker"] == "host:123"
+
+
 def test_todays_metrics_render_the_same_report():
     metrics = json.loads((FOLDER / "metrics.json").read_text())
     assert build_report(metrics).to_markdown() == (FOLDER / "report.md").read_text()
