@@ -129,3 +129,24 @@ def test_bfloat16_is_native_reads_the_cpu_flags(flags, expected, tmp_path, monke
     assert _backend.bfloat16_is_native() is (expected and on_tensorflow)
     monkeypatch.setattr(_backend, "_accelerator_bfloat16", lambda backend: True)
     assert _backend.bfloat16_is_native() is True
+
+
+@pytest.mark.skipif(_backend.configured_backend() != "tensorflow", reason="TensorFlow start-up")
+def test_importing_the_models_honours_a_log_level_set_in_the_environment():
+    """A process started with TF_CPP_MIN_LOG_LEVEL=3 (a loky worker of ``fashionnet
+    study --n-jobs``, which inherits it from the command) stays quiet; without it,
+    TensorFlow's own start-up lines are the user's to see, as before."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    code = "import fashionnet.models"
+    quiet = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert quiet.stderr == ""
+    loud = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert "cuda" in loud.stderr.lower() or "onednn" in loud.stderr.lower()

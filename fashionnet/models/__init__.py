@@ -19,9 +19,14 @@ alone does not. A backend that is not installed fails here, with one line
 naming what to install.
 """
 
-from .._backend import import_keras
+import os
 
-import_keras()
+from .._backend import import_keras, import_keras_quietly
+
+# TensorFlow >= 2.20 ignores TF_CPP_MIN_LOG_LEVEL for its import-time lines.
+# Where it is set (by the user, or inherited by the worker processes that
+# `fashionnet study --n-jobs` starts), the level is honoured for them too.
+(import_keras_quietly if "TF_CPP_MIN_LOG_LEVEL" in os.environ else import_keras)()
 
 from ._base import FashionNetClassifier  # noqa: E402
 from .lenet import LeNet5Classifier  # noqa: E402
