@@ -31,7 +31,8 @@ The modules: :mod:`~fashionnet.study.profiles` (settings),
 """
 
 from .metrics import study_metrics
-from .profiles import PROFILES, ModelPlan, StudyProfile, reductions
+from .profiles import PROFILES, ModelPlan, StudyProfile
+from .reduced import reductions
 from .report import build_report
 from .runner import StudyError, StudyResult, run_study
 from .stages import Stage, build_stages

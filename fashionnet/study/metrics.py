@@ -12,7 +12,7 @@ import numpy as np
 from fashionnet.registry import get_model
 from fashionnet.rendering import rounded
 
-from .profiles import StudyProfile, reductions
+from .profiles import StudyProfile
 from .records import (
     Conclusion,
     CrossValidationRecord,
@@ -21,6 +21,7 @@ from .records import (
     NearDuplicateRecord,
     Record,
 )
+from .reduced import reductions
 
 __all__ = ["study_metrics", "conclusion_facts"]
 
