@@ -28,6 +28,7 @@ from ._budget_loop import elastic_optimizer
 from ._distribution import predict_evenly
 from ._params import learning_rate_value, network_params
 from ._precision import dtype_policy_scope, resolve_dtype_policy
+from ._training import private_keras_seeds
 from .export import export_model
 
 __all__ = ["NetworkMixin"]
@@ -54,7 +55,9 @@ class NetworkMixin:
         """
         if seed is not None:
             keras.utils.set_random_seed(seed)
-        self.model_ = self._build_keras_model(n_samples)
+        # Initializers' seeds from a generator no other thread draws from.
+        with private_keras_seeds(seed):
+            self.model_ = self._build_keras_model(n_samples)
         self._built_with = network_params(self)
         self.history_ = pd.DataFrame()
 
