@@ -28,6 +28,7 @@ from fashionnet._workers import fit_location, in_worker_process, worker_threads
 
 __all__ = [
     "WorkerLostError",
+    "check_n_jobs",
     "fit_location",
     "in_worker_process",
     "parallel_backend",
@@ -62,15 +63,28 @@ def require_distributed():
     return distributed
 
 
-def _check_n_jobs(n_jobs: Any) -> int | None:
+def check_n_jobs(n_jobs: Any, name: str = "n_jobs") -> int | None:
+    """``n_jobs`` if it is None, a positive number of fits at once, or -1; else ValueError.
+
+    Examples
+    --------
+    >>> from fashionnet.parallel import check_n_jobs
+    >>> check_n_jobs(2), check_n_jobs(-1), check_n_jobs(None)
+    (2, -1, None)
+    >>> check_n_jobs(0, "--n-jobs")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: --n-jobs must be a positive number of fits at once, or -1 for every core ...
+    """
     if n_jobs is None:
         return None
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
-        raise ValueError(
-            f"n_jobs must be None, a positive number of fits at once or -1 (every worker); "
-            f"got {n_jobs!r}."
-        )
-    return int(n_jobs)
+    if isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, bool):
+        if n_jobs >= 1 or n_jobs == -1:
+            return int(n_jobs)
+    raise ValueError(
+        f"{name} must be a positive number of fits at once, or -1 for every core (every "
+        f"worker of a Dask cluster); got {n_jobs!r}."
+    )
 
 
 def _connect(distributed: Any, scheduler: Any, timeout: float) -> tuple[Any, bool]:
@@ -215,7 +229,7 @@ def parallel_backend(
     >>> where, scores.shape
     ('this process', (3,))
     """
-    n_jobs = _check_n_jobs(n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     if scheduler is None:
         where = "this process" if n_jobs in (None, 1) else f"loky ({n_jobs} processes)"
         with joblib.parallel_config(n_jobs=n_jobs):

@@ -288,7 +288,7 @@ def _budget_argument(text: str) -> float | str | None:
 def _n_jobs_argument(text: str) -> int:
     """``--n-jobs``: a positive number of fits at once, or -1."""
     # Imported here, as for --budget (the study package is not the other commands').
-    from fashionnet.study.jobs import check_n_jobs
+    from fashionnet.parallel import check_n_jobs
 
     try:
         return check_n_jobs(int(text), "--n-jobs")  # type: ignore[return-value]

@@ -18,7 +18,6 @@ at once (:func:`fashionnet.study.budget.fold_budget`).
 from __future__ import annotations
 
 import contextlib
-import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +25,9 @@ from urllib.parse import urlsplit
 
 import joblib
 
-from fashionnet.parallel import parallel_backend, require_distributed
+from fashionnet.parallel import check_n_jobs, parallel_backend, require_distributed
 
-__all__ = ["IN_PROCESS", "WORKER_START_SECONDS", "StudyJobs", "check_n_jobs", "check_scheduler"]
+__all__ = ["IN_PROCESS", "WORKER_START_SECONDS", "StudyJobs", "check_scheduler"]
 
 #: Seconds a stage keeps for its worker processes to start (each imports
 #: TensorFlow before its first fit: about 10 s on 2 busy cores, measured).
@@ -36,28 +35,6 @@ WORKER_START_SECONDS = 10.0
 
 #: What ``--scheduler`` looks like.
 _ADDRESS_EXAMPLE = "tcp://10.0.0.5:8786 (the address 'dask scheduler' prints)"
-
-
-def check_n_jobs(n_jobs: Any, name: str = "n_jobs") -> int | None:
-    """``n_jobs`` if it is None, a positive number of fits at once, or -1; else ValueError.
-
-    Examples
-    --------
-    >>> check_n_jobs(2), check_n_jobs(-1), check_n_jobs(None)
-    (2, -1, None)
-    >>> check_n_jobs(0, "--n-jobs")
-    Traceback (most recent call last):
-    ...
-    ValueError: --n-jobs must be a positive number of fits at once, or -1 for every core; got 0.
-    """
-    if n_jobs is None:
-        return None
-    if isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, bool):
-        if n_jobs >= 1 or n_jobs == -1:
-            return int(n_jobs)
-    raise ValueError(
-        f"{name} must be a positive number of fits at once, or -1 for every core; got {n_jobs!r}."
-    )
 
 
 def check_scheduler(scheduler: Any, name: str = "scheduler") -> Any:

@@ -15,34 +15,21 @@ import json
 import os
 import shutil
 import sys
-import zipfile
-from pathlib import Path
 
 import pytest
+from smoke_folder import FOLDER, stand_in
 
+from fashionnet.parallel import check_n_jobs
 from fashionnet.study import run_study, stages
-from fashionnet.study.jobs import IN_PROCESS, StudyJobs, check_n_jobs, check_scheduler
+from fashionnet.study.jobs import IN_PROCESS, StudyJobs, check_scheduler
 from fashionnet.study.records import read_record
 
-FOLDER = Path(__file__).parent / "data" / "smoke-d2cbbd4"
 #: The stages the parallel run runs again: its two fold stages, and the comparison after them.
 AGAIN = ["label_issues", "cross_validation", "comparison"]
 
 
 def _envelope(stage: str) -> dict:
     return json.loads((FOLDER / "stages" / f"{stage}.json").read_text())
-
-
-def _stand_in(path: Path) -> None:
-    """A file that passes the runner's check for its kind (the fixture leaves them out)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".png":
-        path.write_bytes(b"\x89PNG\r\n\x1a\n")
-    elif path.suffix == ".keras":
-        with zipfile.ZipFile(path, "w") as archive:
-            archive.writestr("stand-in", "")
-    else:
-        path.write_text("stand-in\n")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +42,7 @@ def parallel_run(tmp_path_factory):
     shutil.copytree(FOLDER / "stages", out / "stages")
     for record in (out / "stages").glob("*.json"):
         for name in json.loads(record.read_text())["files"]:
-            _stand_in(out / name)
+            stand_in(out / name)
     for stage in AGAIN:
         (out / "stages" / f"{stage}.json").unlink()
     comparison = read_record("comparison", _envelope("comparison")["metrics"])

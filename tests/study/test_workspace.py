@@ -1,4 +1,4 @@
-"""The study's output folder (fashionnet/study/workspace.py): what it writes, and where it refuses."""
+"""The study's output folder (study/workspace.py): what it writes, and where it refuses."""
 
 from __future__ import annotations
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import zipfile
-from pathlib import Path
 
 import pytest
+from smoke_folder import FOLDER, stand_in
 
 from fashionnet.study import run_study
 from fashionnet.study.records import (
@@ -29,7 +28,6 @@ from fashionnet.study.records import (
 )
 from fashionnet.study.report import build_report
 
-FOLDER = Path(__file__).parents[1] / "data" / "smoke-d2cbbd4"
 STAGES = sorted(p.stem for p in (FOLDER / "stages").glob("*.json"))
 
 
@@ -109,18 +107,6 @@ def test_todays_metrics_render_the_same_report():
     assert typed.conclusion.best_model == typed.comparison.rows[0].model
 
 
-def _stand_in(path: Path) -> None:
-    """A file that passes the runner's check for its kind (the fixture leaves them out)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".png":
-        path.write_bytes(b"\x89PNG\r\n\x1a\n")
-    elif path.suffix == ".keras":
-        with zipfile.ZipFile(path, "w") as archive:
-            archive.writestr("stand-in", "")
-    else:
-        path.write_text("stand-in\n")
-
-
 def test_a_folder_written_today_resumes_and_renders_the_same_report(tmp_path):
     out = tmp_path / "study"
     out.mkdir()
@@ -128,7 +114,7 @@ def test_a_folder_written_today_resumes_and_renders_the_same_report(tmp_path):
     shutil.copytree(FOLDER / "stages", out / "stages")
     for stage in STAGES:
         for name in _envelope(stage)["files"]:
-            _stand_in(out / name)
+            stand_in(out / name)
 
     result = run_study("smoke", out, progress=None)
 
