@@ -17,7 +17,7 @@ import shutil
 import sys
 
 import pytest
-from smoke_folder import FOLDER, stand_in
+from smoke_study import FOLDER, stand_in
 
 from fashionnet.parallel import check_n_jobs
 from fashionnet.study import run_study, stages

@@ -15,7 +15,7 @@ import json
 import shutil
 
 import pytest
-from smoke_folder import FOLDER, stand_in
+from smoke_study import FOLDER, stand_in
 
 from fashionnet.study import run_study
 from fashionnet.study.records import (

@@ -1,4 +1,7 @@
-"""The stored smoke study folder the study tests read (``tests/study/data``), and its stand-ins.
+"""The stored smoke study folder that the study tests read, and its stand-ins.
+
+``tests/`` is on the import path through its conftest, so ``tests/study`` and
+``tests/study/records`` both import this module.
 
 The folder holds a smoke run's records, metrics and report but not its
 figures or models; :func:`stand_in` writes a file that passes the runner's
@@ -11,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 #: A smoke run of the study at d2cbbd4 (schema 1 records), kept as written.
-FOLDER = Path(__file__).parent / "data" / "smoke-d2cbbd4"
+FOLDER = Path(__file__).parent / "study" / "data" / "smoke-d2cbbd4"
 
 
 def stand_in(path: Path) -> None:
