@@ -46,14 +46,8 @@ def _section_results(doc: Report, m: StudyMetrics) -> None:
             continue
         fit, evaluation = _fit(s), _evaluation(s)
         held_out = " (0.2 held out for validation)" if s.final_val_accuracy is not None else ""
-        budget = (
-            f" (the most that fit in its {_fmt(fit.time_budget)}-s time budget)"
-            if fit.time_budget is not None
-            else ""
-        )
         text = (
-            f"Trained on {_fmt(s.train_images)} images{held_out} for "
-            f"{_fmt(fit.epochs_run)} of {_fmt(fit.epochs_planned)} planned epoch(s){budget} "
+            f"Trained on {_fmt(s.train_images)} images{held_out} for {_epochs(fit)} "
             f"in {_fmt(s.fit_seconds)} s; final training "
             f"accuracy {_fmt(s.final_accuracy)}, validation accuracy "
             f"{_fmt(s.final_val_accuracy)}. Test accuracy on "
@@ -65,6 +59,20 @@ def _section_results(doc: Report, m: StudyMetrics) -> None:
         _classification_table(doc, evaluation, names)
         doc.figure(f"figures/{stage}_curves.png", f"{s.title}: accuracy and loss per epoch")
         doc.figure(f"figures/{stage}_confusion_matrix.png", f"{s.title}: confusion matrix")
+
+
+def _epochs(fit: Any) -> str:
+    """The epochs a fit ran against its plan: "12 of 12 planned epoch(s) (...)"."""
+    budget = "" if fit.time_budget is None else f"{fit.time_budget:.1f}-s time budget"
+    if fit.replans and fit.epochs_run != fit.epochs_planned:
+        # A re-planned fit ran what its last plan said, not what it first planned.
+        return (
+            f"{_fmt(fit.epochs_run)} epoch(s) (planned {_fmt(fit.epochs_planned)} at the "
+            f"start, re-planned at each epoch's end from the epochs it timed: the most that "
+            f"fit in its {budget})"
+        )
+    ran = f"{_fmt(fit.epochs_run)} of {_fmt(fit.epochs_planned)} planned epoch(s)"
+    return ran + (f" (the most that fit in its {budget})" if budget else "")
 
 
 def _section_cross_validation(doc: Report, m: StudyMetrics) -> None:
