@@ -105,7 +105,7 @@ def _section_cross_validation(doc: Report, m: StudyMetrics) -> None:
         doc.paragraph(f"The folds were fitted on {cv.ran_on}, each on the worker shown.")
     if cv.fold_time_budget is not None:
         doc.paragraph(
-            f"Each fold's fit had a time budget of {_fmt(cv.fold_time_budget)} s, and "
+            f"Each fold's fit had a time budget of {cv.fold_time_budget:.1f} s, and "
             "trained the epochs that fit in it."
         )
     _cv_side_by_side(doc, m)
