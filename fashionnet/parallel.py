@@ -21,6 +21,7 @@ import contextlib
 import numbers
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import joblib
 
@@ -29,6 +30,7 @@ from fashionnet._workers import fit_location, in_worker_process, worker_threads
 __all__ = [
     "WorkerLostError",
     "check_n_jobs",
+    "check_scheduler",
     "fit_location",
     "in_worker_process",
     "parallel_backend",
@@ -87,15 +89,58 @@ def check_n_jobs(n_jobs: Any, name: str = "n_jobs") -> int | None:
     )
 
 
+#: What ``--scheduler`` looks like.
+_ADDRESS_EXAMPLE = "tcp://10.0.0.5:8786 (the address 'dask scheduler' prints)"
+
+
+def check_scheduler(scheduler: Any, name: str = "scheduler") -> Any:
+    """A Dask scheduler's address with its host (``tcp://`` added), a Client, or None.
+
+    Examples
+    --------
+    >>> from fashionnet.parallel import check_scheduler
+    >>> check_scheduler("10.0.0.5:8786"), check_scheduler("tls://node-1:8786")
+    ('tcp://10.0.0.5:8786', 'tls://node-1:8786')
+    >>> check_scheduler("tcp://:8786", "--scheduler")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: --scheduler 'tcp://:8786' names no host; give a running Dask scheduler's ...
+    """
+    if scheduler is None:
+        return None
+    if not isinstance(scheduler, str):
+        distributed = require_distributed()
+        if isinstance(scheduler, distributed.Client):
+            return scheduler
+        raise TypeError(
+            f"{name} must be a Dask scheduler's address such as {_ADDRESS_EXAMPLE}, or a "
+            f"distributed.Client; got {type(scheduler).__name__}."
+        )
+    text = scheduler.strip()
+    address = text if "://" in text else f"tcp://{text}"
+    parts = urlsplit(address)
+    try:
+        parts.port  # noqa: B018 (reading it checks it: a number from 0 to 65535)
+    except ValueError:
+        problem: str | None = "has no valid port"
+    else:
+        problem = None
+    if not parts.hostname:
+        problem = "names no host"
+    elif parts.path not in ("", "/"):
+        problem = "is not a host and a port"
+    if problem is not None:
+        raise ValueError(
+            f"{name} {scheduler!r} {problem}; give a running Dask scheduler's "
+            f"address, such as {_ADDRESS_EXAMPLE}."
+        )
+    return address
+
+
 def _connect(distributed: Any, scheduler: Any, timeout: float) -> tuple[Any, bool]:
     """A client of ``scheduler`` (an address, or a Client used as it is), and whether we own it."""
     if isinstance(scheduler, distributed.Client):
         return scheduler, False
-    if not isinstance(scheduler, str) or not scheduler.strip():
-        raise TypeError(
-            f"scheduler must be a Dask scheduler's address such as 'tcp://10.0.0.5:8786', "
-            f"or a distributed.Client; got {scheduler!r}."
-        )
     try:
         return distributed.Client(scheduler, timeout=timeout), True
     except (OSError, TimeoutError) as exc:
@@ -204,7 +249,9 @@ def parallel_backend(
     Raises
     ------
     ValueError
-        ``n_jobs`` is 0 or not an integer.
+        ``n_jobs`` is 0 or not an integer, or ``scheduler`` names no host and port.
+    TypeError
+        ``scheduler`` is neither an address nor a ``distributed.Client``.
     ImportError
         A scheduler is given and ``dask.distributed`` is not installed.
     OSError
@@ -230,6 +277,7 @@ def parallel_backend(
     ('this process', (3,))
     """
     n_jobs = check_n_jobs(n_jobs)
+    scheduler = check_scheduler(scheduler)
     if scheduler is None:
         where = "this process" if n_jobs in (None, 1) else f"loky ({n_jobs} processes)"
         with joblib.parallel_config(n_jobs=n_jobs):

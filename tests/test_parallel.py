@@ -335,6 +335,10 @@ def test_refuses_bad_settings():
     with pytest.raises(TypeError, match="scheduler must be"):
         with parallel_backend(scheduler=8786):
             pass
+    # A malformed address is refused at once, not after the connection's timeout.
+    with pytest.raises(ValueError, match="'tcp://:8786' names no host"):
+        with parallel_backend(scheduler="tcp://:8786"):
+            pass
     with pytest.raises(OSError, match="no Dask scheduler answered"):
         with parallel_backend(scheduler="tcp://127.0.0.1:9", timeout=1):
             pass

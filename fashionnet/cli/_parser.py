@@ -300,7 +300,7 @@ def _n_jobs_argument(text: str) -> int:
 
 def _scheduler_argument(text: str) -> str:
     """``--scheduler``: a Dask scheduler's address, with its host."""
-    from fashionnet.study.jobs import check_scheduler
+    from fashionnet.parallel import check_scheduler
 
     try:
         return check_scheduler(text, "")

@@ -21,63 +21,16 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import joblib
 
-from fashionnet.parallel import check_n_jobs, parallel_backend, require_distributed
+from fashionnet.parallel import check_n_jobs, check_scheduler, parallel_backend, require_distributed
 
-__all__ = ["IN_PROCESS", "WORKER_START_SECONDS", "StudyJobs", "check_scheduler"]
+__all__ = ["IN_PROCESS", "WORKER_START_SECONDS", "StudyJobs"]
 
 #: Seconds a stage keeps for its worker processes to start (each imports
 #: TensorFlow before its first fit: about 10 s on 2 busy cores, measured).
 WORKER_START_SECONDS = 10.0
-
-#: What ``--scheduler`` looks like.
-_ADDRESS_EXAMPLE = "tcp://10.0.0.5:8786 (the address 'dask scheduler' prints)"
-
-
-def check_scheduler(scheduler: Any, name: str = "scheduler") -> Any:
-    """A Dask scheduler's address with its host (``tcp://`` added), a Client, or None.
-
-    Examples
-    --------
-    >>> check_scheduler("10.0.0.5:8786"), check_scheduler("tls://node-1:8786")
-    ('tcp://10.0.0.5:8786', 'tls://node-1:8786')
-    >>> check_scheduler("tcp://:8786", "--scheduler")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    ValueError: --scheduler 'tcp://:8786' names no host; give a running Dask scheduler's ...
-    """
-    if scheduler is None:
-        return None
-    if not isinstance(scheduler, str):
-        distributed = require_distributed()
-        if isinstance(scheduler, distributed.Client):
-            return scheduler
-        raise TypeError(
-            f"{name} must be a Dask scheduler's address such as {_ADDRESS_EXAMPLE}, or a "
-            f"distributed.Client; got {type(scheduler).__name__}."
-        )
-    text = scheduler.strip()
-    address = text if "://" in text else f"tcp://{text}"
-    parts = urlsplit(address)
-    try:
-        parts.port  # noqa: B018 (reading it checks it: a number from 0 to 65535)
-    except ValueError:
-        problem: str | None = "has no valid port"
-    else:
-        problem = None
-    if not parts.hostname:
-        problem = "names no host"
-    elif parts.path not in ("", "/"):
-        problem = "is not a host and a port"
-    if problem is not None:
-        raise ValueError(
-            f"{name} {scheduler!r} {problem}; give a running Dask scheduler's "
-            f"address, such as {_ADDRESS_EXAMPLE}."
-        )
-    return address
 
 
 @dataclass(frozen=True)

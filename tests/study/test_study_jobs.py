@@ -19,9 +19,9 @@ import sys
 import pytest
 from smoke_study import FOLDER, stand_in
 
-from fashionnet.parallel import check_n_jobs
+from fashionnet.parallel import check_n_jobs, check_scheduler
 from fashionnet.study import run_study, stages
-from fashionnet.study.jobs import IN_PROCESS, StudyJobs, check_scheduler
+from fashionnet.study.jobs import IN_PROCESS, StudyJobs
 from fashionnet.study.records import read_record
 
 #: The stages the parallel run runs again: its two fold stages, and the comparison after them.
