@@ -17,6 +17,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
 from fashionnet.models import load_model
+from fashionnet.models._batchnorm import FusedBatchNormalization
 from fashionnet.models._layers import RandomErasing
 from fashionnet.models.resnet import ResNetClassifier
 
@@ -54,6 +55,10 @@ def test_defaults_are_the_recipe(fitted):
     assert names[:6] == ["pixels", "to_image", "scale", "flip", "shift", "standardize"]
     # Whole-pixel training shifts, as sharp as the images predicted on.
     assert model.get_layer("shift").interpolation == "nearest"
+    # Every batch normalisation is the fused one (1.6 times as fast on a CPU).
+    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(norms) == 8 and all(type(n) is FusedBatchNormalization for n in norms)
+    assert defaults["epochs"] == 20
 
 
 
