@@ -72,27 +72,20 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
         channels = inputs.shape[-1]
         scale = ops.cast(self.gamma, "float32") if self.scale else ops.ones((channels,))
         offset = ops.cast(self.beta, "float32") if self.center else ops.zeros((channels,))
-        if training and self.trainable:
-            outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-                inputs,
-                scale,
-                offset,
-                mean=self.moving_mean,
-                variance=self.moving_variance,
-                epsilon=self.epsilon,
-                is_training=True,
-                exponential_avg_factor=1.0 - self.momentum,
-            )
+        # Training normalises with the batch's moments and returns the moving
+        # averages updated by ``1 - momentum``; inference uses the moving ones.
+        learning = bool(training and self.trainable)
+        outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+            inputs,
+            scale,
+            offset,
+            mean=self.moving_mean,
+            variance=self.moving_variance,
+            epsilon=self.epsilon,
+            is_training=learning,
+            exponential_avg_factor=1.0 - self.momentum if learning else 1.0,
+        )
+        if learning:
             self.moving_mean.assign(mean)
             self.moving_variance.assign(variance)
-        else:
-            outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
-                inputs,
-                scale,
-                offset,
-                mean=self.moving_mean,
-                variance=self.moving_variance,
-                epsilon=self.epsilon,
-                is_training=False,
-            )
         return ops.cast(outputs, self.compute_dtype)
