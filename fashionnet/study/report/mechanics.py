@@ -118,13 +118,13 @@ def _epochs_text(s: Record | None) -> str:
     # Stages of many fits that do not keep each fit's epochs: the budget of each.
     for key, unit in (("trial_time_budget", "trial"), ("fold_time_budget", "fold")):
         if getattr(s, key, None) is not None:
-            return f"{_fmt(getattr(s, key))} s per {unit}"
+            return f"{getattr(s, key):.1f} s per {unit}"
     return ""
 
 
 def _speed_text(s: Record | None) -> str:
     return ", ".join(
-        f"{_fmt(f.images_per_second)} images/s ({_fmt(f.step_ms)} ms a step)"
+        f"{f.images_per_second:.0f} images/s ({f.step_ms:.2f} ms a step)"
         for _, f in _fits(s)
         if f.budgeted
     )
